@@ -1,0 +1,62 @@
+import type { ConnectionTarget } from '@app/database';
+import type { NestApplicationOptions } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  FastifyAdapter,
+  type NestFastifyApplication,
+} from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { HttpErrorFilter } from './common/http-error.filter';
+import { useRequestValidation } from './common/request-validation';
+import type { Config } from './config/app.config';
+
+export const API_PREFIX = 'api/v1';
+export const DOCS_PATH = 'api/docs';
+export const BODY_LIMIT_BYTES = 16 * 1024;
+/** Above the ALB's 60 s idle timeout, so the ALB, not Node, closes idle connections (no 502s). */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Builds and initialises the application; the caller decides when to listen. */
+export async function createApp(
+  config: Config,
+  database: ConnectionTarget,
+  options: Pick<NestApplicationOptions, 'logger'> = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    trustProxy: true,
+  });
+  const fastify = adapter.getInstance();
+  useRequestValidation(fastify);
+  // JSON is the only body this API takes; anything else is answered 400.
+  fastify.removeContentTypeParser('text/plain');
+
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(config, database),
+    adapter,
+    // bodyParser: false keeps Nest from adding a form-urlencoded parser.
+    { ...options, bodyParser: false, abortOnError: false },
+  );
+  app.setGlobalPrefix(API_PREFIX);
+  app.useGlobalFilters(new HttpErrorFilter());
+  setUpOpenApi(app);
+  await app.init();
+  return app;
+}
+
+function setUpOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setOpenAPIVersion('3.1.0')
+      .setTitle('TaskOverflow')
+      .setDescription('A shared todo list.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
+  });
+}

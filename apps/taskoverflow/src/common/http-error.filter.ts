@@ -1,0 +1,103 @@
+import { isDataException } from '@app/database';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { type ErrorDetail, RequestValidationError } from './request-validation';
+
+export interface ErrorBody {
+  error: string;
+  details?: ErrorDetail[];
+}
+
+/**
+ * Every failure leaves as `{"error": ..., "details"?: [...]}` JSON: thrown by
+ * a handler, raised by Fastify before routing (bad JSON, body too large,
+ * unknown route), or by the database. Stacks go to the log, never to the client.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrorFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) {
+      this.logger.error(
+        error instanceof Error ? (error.stack ?? error.message) : String(error),
+      );
+    }
+    void reply
+      .status(status)
+      .header('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(body));
+  }
+}
+
+export function toErrorResponse(error: unknown): {
+  status: number;
+  body: ErrorBody;
+} {
+  if (error instanceof RequestValidationError) {
+    return {
+      status: HttpStatus.BAD_REQUEST,
+      body: { error: error.message, details: error.details },
+    };
+  }
+  if (error instanceof HttpException) {
+    return fromHttpException(error);
+  }
+  if (isDataException(error)) {
+    return {
+      status: HttpStatus.BAD_REQUEST,
+      body: {
+        error: 'The database cannot store a value of this request',
+        details: [{ field: 'body', message: error.message }],
+      },
+    };
+  }
+  return {
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    body: { error: 'Internal server error' },
+  };
+}
+
+function fromHttpException(error: HttpException): {
+  status: number;
+  body: ErrorBody;
+} {
+  const status = error.getStatus();
+  // Fastify answers 415 to a body that is not JSON; the contract asks for 400.
+  if (status === HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
+    return {
+      status: HttpStatus.BAD_REQUEST,
+      body: { error: 'Content-Type must be application/json' },
+    };
+  }
+  const response = error.getResponse();
+  if (typeof response === 'object' && response !== null) {
+    const { error: ours, details, message } = response as {
+      error?: unknown;
+      details?: ErrorDetail[];
+      message?: unknown;
+    };
+    // Our own exceptions carry `error`; Nest's built-in ones carry `message`.
+    if (typeof ours === 'string' && message === undefined) {
+      return { status, body: details ? { error: ours, details } : { error: ours } };
+    }
+    return {
+      status,
+      body: {
+        error: Array.isArray(message)
+          ? message.join('; ')
+          : String(message ?? error.message),
+      },
+    };
+  }
+  return { status, body: { error: String(response) } };
+}

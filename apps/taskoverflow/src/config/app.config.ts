@@ -1,0 +1,34 @@
+import { type Env, integer, parseEnv, port } from '@app/config';
+import { type DatabaseConfig, loadDatabaseConfig } from '@app/database';
+import { z } from 'zod';
+
+const appEnv = {
+  PORT: port().default(6400),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  // ECS waits 30 s between SIGTERM and SIGKILL; finish before that.
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(25_000),
+};
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  shutdownTimeoutMs: number;
+}
+
+export interface Config {
+  app: AppConfig;
+  database: DatabaseConfig;
+}
+
+/** Reads and validates every setting; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const vars = parseEnv('application', appEnv, env);
+  return {
+    app: {
+      port: vars.PORT,
+      host: vars.HOST,
+      shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    },
+    database: loadDatabaseConfig(env),
+  };
+}

@@ -1,0 +1,55 @@
+import type { Env } from '@app/config';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/app.config';
+
+/** This Jest worker's own database on the run's embedded PostgreSQL server. */
+export function workerDatabaseUrl(database = `test_${process.env.JEST_WORKER_ID ?? '1'}`): string {
+  const url = new URL(requiredEnv('TEST_POSTGRES_URL'));
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through Jest's e2e project`);
+  return value;
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  baseUrl: string;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/** The real application on a real port, configured as main.ts does, from variables. */
+export async function startTestApp(env: Env = {}): Promise<TestApp> {
+  const config = loadConfig({
+    DATABASE_URL: workerDatabaseUrl(),
+    PORT: '0',
+    DB_CONNECT_RETRIES: '0',
+    ...env,
+  });
+  if (config.database.target.kind === 'embedded') {
+    throw new Error('startTestApp needs DATABASE_URL or DB_HOST');
+  }
+  // Start-up chatter would bury Jest's report; warnings and errors still show.
+  const app = await createApp(config, config.database.target, {
+    logger: ['error', 'warn'],
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataSource: app.get(DataSource),
+    close: () => app.close(),
+  };
+}
+
+export async function deleteAllTodos(dataSource: DataSource): Promise<void> {
+  await dataSource.query('TRUNCATE todos RESTART IDENTITY');
+}

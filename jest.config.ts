@@ -1,0 +1,54 @@
+import type { Config } from 'jest';
+
+/* SWC compiles TypeScript for Jest; decorator metadata is needed by Nest's dependency injection. */
+const transform: Config['transform'] = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2023',
+      },
+      module: { type: 'commonjs' },
+    },
+  ],
+};
+
+const moduleNameMapper = {
+  '^@app/config(|/.*)$': '<rootDir>/libs/config/src$1',
+  '^@app/database(|/.*)$': '<rootDir>/libs/database/src$1',
+};
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform,
+  moduleNameMapper,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+};
+
+const config: Config = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/apps/*/src/**/*.spec.ts',
+        '<rootDir>/libs/*/src/**/*.spec.ts',
+      ],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
+      // One embedded PostgreSQL for the run, one database per Jest worker.
+      globalSetup: '<rootDir>/apps/taskoverflow/test/support/global-setup.ts',
+      globalTeardown:
+        '<rootDir>/apps/taskoverflow/test/support/global-teardown.ts',
+      testTimeout: 30_000,
+    },
+  ],
+};
+
+export default config;

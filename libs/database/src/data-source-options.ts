@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import type { ClientConfig } from 'pg';
+import type { DataSourceOptions, MixedList } from 'typeorm';
+import type { DatabaseConfig } from './database.config';
+
+/** A reachable server: the embedded target has been started and replaced by its URL. */
+export type ConnectionTarget =
+  | { kind: 'url'; url: string }
+  | {
+      kind: 'host';
+      host: string;
+      port: number;
+      database: string;
+      user: string;
+      password?: string;
+    };
+
+export interface SchemaSources {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+}
+
+export function buildDataSourceOptions(
+  target: ConnectionTarget,
+  config: Pick<DatabaseConfig, 'ssl' | 'poolSize'>,
+  schema: SchemaSources,
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    ...(target.kind === 'url'
+      ? { url: target.url }
+      : {
+          host: target.host,
+          port: target.port,
+          database: target.database,
+          username: target.user,
+          password: target.password,
+        }),
+    ssl: tlsOptions(config.ssl),
+    applicationName: 'taskoverflow',
+    poolSize: config.poolSize,
+    entities: schema.entities,
+    migrations: schema.migrations,
+    migrationsTableName: 'migrations',
+    // The schema comes from migrations only, never from the entities at run time.
+    synchronize: false,
+    migrationsRun: false,
+  };
+}
+
+function tlsOptions(
+  ssl: DatabaseConfig['ssl'],
+): false | { rejectUnauthorized: boolean; ca?: string } {
+  return ssl
+    ? {
+        rejectUnauthorized: ssl.rejectUnauthorized,
+        ca: ssl.caFile ? readFileSync(ssl.caFile, 'utf8') : undefined,
+      }
+    : false;
+}
+
+/** The same connection for a plain node-postgres client. */
+export function buildClientConfig(
+  target: ConnectionTarget,
+  ssl: DatabaseConfig['ssl'],
+): ClientConfig {
+  return {
+    ...(target.kind === 'url'
+      ? { connectionString: target.url }
+      : {
+          host: target.host,
+          port: target.port,
+          database: target.database,
+          user: target.user,
+          password: target.password,
+        }),
+    ssl: tlsOptions(ssl),
+    application_name: 'taskoverflow',
+  };
+}
+
+/** host:port/database, without credentials, for log lines. */
+export function describeTarget(target: ConnectionTarget): string {
+  if (target.kind === 'host') {
+    return `${target.host}:${target.port}/${target.database}`;
+  }
+  const url = new URL(target.url);
+  return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+}

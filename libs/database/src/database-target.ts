@@ -1,0 +1,25 @@
+import type { ConnectionTarget } from './data-source-options';
+import type { DatabaseConfig } from './database.config';
+import { startEmbeddedPostgres } from './embedded-postgres';
+
+export interface ReachableDatabase {
+  target: ConnectionTarget;
+  /** Stops the embedded server when one was started; a no-op otherwise. */
+  stop(): Promise<void>;
+}
+
+/** Turns the configured target into one to connect to, starting embedded PostgreSQL if that is the target. */
+export async function resolveDatabaseTarget(
+  config: DatabaseConfig,
+): Promise<ReachableDatabase> {
+  const { target } = config;
+  if (target.kind !== 'embedded') {
+    return { target, stop: async () => undefined };
+  }
+  const embedded = await startEmbeddedPostgres({
+    dataDir: target.dataDir,
+    port: target.port,
+    database: 'taskoverflow',
+  });
+  return { target: { kind: 'url', url: embedded.url }, stop: embedded.stop };
+}

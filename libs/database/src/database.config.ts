@@ -1,0 +1,76 @@
+import { boolean, type Env, integer, parseEnv, port } from '@app/config';
+import { z } from 'zod';
+
+const databaseEnv = {
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
+    .optional(),
+  DB_HOST: z.string().optional(),
+  DB_PORT: port().default(5432),
+  DB_NAME: z.string().default('taskoverflow'),
+  DB_USER: z.string().default('postgres'),
+  DB_PASSWORD: z.string().optional(),
+  DB_SSL: boolean().default(false),
+  DB_SSL_CA_FILE: z.string().optional(),
+  DB_SSL_REJECT_UNAUTHORIZED: boolean().default(true),
+  DB_POOL_SIZE: integer(1, 1000).default(10),
+  DB_CONNECT_RETRIES: integer(0, 1000).default(10),
+  DB_CONNECT_RETRY_DELAY_MS: integer(0, 600_000).default(3000),
+  DB_MIGRATIONS_RUN: boolean().default(true),
+  DB_EMBEDDED_DIR: z.string().default('.data/postgres'),
+  DB_EMBEDDED_PORT: port().default(0),
+};
+
+/** Where the database is: a URL, discrete settings, or an embedded server to start. */
+export type DatabaseTarget =
+  | { kind: 'url'; url: string }
+  | {
+      kind: 'host';
+      host: string;
+      port: number;
+      database: string;
+      user: string;
+      password?: string;
+    }
+  | { kind: 'embedded'; dataDir: string; port: number };
+
+export interface DatabaseConfig {
+  target: DatabaseTarget;
+  ssl: false | { caFile?: string; rejectUnauthorized: boolean };
+  poolSize: number;
+  connectRetries: number;
+  connectRetryDelayMs: number;
+  runMigrations: boolean;
+}
+
+export function loadDatabaseConfig(env: Env): DatabaseConfig {
+  const vars = parseEnv('database', databaseEnv, env);
+  return {
+    target: vars.DATABASE_URL
+      ? { kind: 'url', url: vars.DATABASE_URL }
+      : vars.DB_HOST
+        ? {
+            kind: 'host',
+            host: vars.DB_HOST,
+            port: vars.DB_PORT,
+            database: vars.DB_NAME,
+            user: vars.DB_USER,
+            password: vars.DB_PASSWORD,
+          }
+        : {
+            kind: 'embedded',
+            dataDir: vars.DB_EMBEDDED_DIR,
+            port: vars.DB_EMBEDDED_PORT,
+          },
+    ssl: vars.DB_SSL
+      ? {
+          caFile: vars.DB_SSL_CA_FILE,
+          rejectUnauthorized: vars.DB_SSL_REJECT_UNAUTHORIZED,
+        }
+      : false,
+    poolSize: vars.DB_POOL_SIZE,
+    connectRetries: vars.DB_CONNECT_RETRIES,
+    connectRetryDelayMs: vars.DB_CONNECT_RETRY_DELAY_MS,
+    runMigrations: vars.DB_MIGRATIONS_RUN,
+  };
+}
