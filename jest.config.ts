@@ -29,6 +29,8 @@ const common = {
 };
 
 const config: Config = {
+  // End-to-end tests start servers and processes; a hang still fails, just not at 5 s.
+  testTimeout: 30_000,
   projects: [
     {
       ...common,
@@ -46,7 +48,6 @@ const config: Config = {
       globalSetup: '<rootDir>/apps/taskoverflow/test/support/global-setup.ts',
       globalTeardown:
         '<rootDir>/apps/taskoverflow/test/support/global-teardown.ts',
-      testTimeout: 30_000,
     },
   ],
 };

@@ -14,12 +14,15 @@ export async function resolveDatabaseTarget(
 ): Promise<ReachableDatabase> {
   const { target } = config;
   if (target.kind !== 'embedded') {
-    return { target, stop: async () => undefined };
+    return { target, stop: () => Promise.resolve() };
   }
   const embedded = await startEmbeddedPostgres({
     dataDir: target.dataDir,
     port: target.port,
     database: 'taskoverflow',
   });
-  return { target: { kind: 'url', url: embedded.url }, stop: embedded.stop };
+  return {
+    target: { kind: 'url', url: embedded.url },
+    stop: () => embedded.stop(),
+  };
 }

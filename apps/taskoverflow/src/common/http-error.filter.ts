@@ -27,7 +27,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = toErrorResponse(error);
-    if (status >= 500) {
+    // Answers chosen on purpose (4xx, a 503 from readiness) are not faults worth a stack.
+    if (status === HttpStatus.INTERNAL_SERVER_ERROR) {
       this.logger.error(
         error instanceof Error ? (error.stack ?? error.message) : String(error),
       );
@@ -39,10 +40,12 @@ export class HttpErrorFilter implements ExceptionFilter {
   }
 }
 
-export function toErrorResponse(error: unknown): {
-  status: number;
+export interface ErrorResponse {
+  status: HttpStatus;
   body: ErrorBody;
-} {
+}
+
+export function toErrorResponse(error: unknown): ErrorResponse {
   if (error instanceof RequestValidationError) {
     return {
       status: HttpStatus.BAD_REQUEST,
@@ -67,11 +70,8 @@ export function toErrorResponse(error: unknown): {
   };
 }
 
-function fromHttpException(error: HttpException): {
-  status: number;
-  body: ErrorBody;
-} {
-  const status = error.getStatus();
+function fromHttpException(error: HttpException): ErrorResponse {
+  const status = error.getStatus() as HttpStatus;
   // Fastify answers 415 to a body that is not JSON; the contract asks for 400.
   if (status === HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
     return {
@@ -95,7 +95,9 @@ function fromHttpException(error: HttpException): {
       body: {
         error: Array.isArray(message)
           ? message.join('; ')
-          : String(message ?? error.message),
+          : typeof message === 'string'
+            ? message
+            : error.message,
       },
     };
   }

@@ -1,0 +1,51 @@
+import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { HttpException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { toErrorResponse } from './http-error.filter';
+
+const pgError = (code: string, message: string) =>
+  new QueryFailedError('INSERT ...', [], Object.assign(new Error(message), { code }));
+
+describe('toErrorResponse', () => {
+  it('keeps our own error bodies', () => {
+    expect(toErrorResponse(new NotFoundException({ error: 'Todo not found' }))).toEqual({
+      status: 404,
+      body: { error: 'Todo not found' },
+    });
+  });
+
+  it('turns Nest and Fastify exceptions into {error}', () => {
+    expect(toErrorResponse(new PayloadTooLargeException('Request body is too large'))).toEqual({
+      status: 413,
+      body: { error: 'Request body is too large' },
+    });
+    expect(toErrorResponse(new BadRequestException(['a', 'b']))).toEqual({
+      status: 400,
+      body: { error: 'a; b' },
+    });
+  });
+
+  it('answers an unsupported media type with 400, as the contract asks', () => {
+    expect(toErrorResponse(new HttpException('Unsupported Media Type', 415))).toEqual({
+      status: 400,
+      body: { error: 'Content-Type must be application/json' },
+    });
+  });
+
+  it("answers PostgreSQL's data exceptions (class 22) with 400", () => {
+    const response = toErrorResponse(pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00'));
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('The database cannot store a value of this request');
+  });
+
+  it('answers anything else with a bare 500: no message, no stack', () => {
+    expect(toErrorResponse(pgError('23505', 'duplicate key value'))).toEqual({
+      status: 500,
+      body: { error: 'Internal server error' },
+    });
+    expect(toErrorResponse(new TypeError('x is undefined'))).toEqual({
+      status: 500,
+      body: { error: 'Internal server error' },
+    });
+  });
+});

@@ -1,0 +1,100 @@
+import {
+  buildDataSourceOptions,
+  createDatabaseIfMissing,
+  runMigrationsUnderLock,
+} from '@app/database';
+import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { schema } from '../src/database/schema';
+import { listTodos } from '../src/todos/todos.sql';
+import { requiredEnv, workerDatabaseUrl } from './support/test-app';
+
+const quiet = new Logger('test');
+quiet.log = () => undefined;
+
+/** A database of its own, empty, on the run's server. */
+async function freshDatabase(name: string): Promise<string> {
+  const admin = new Client({ connectionString: requiredEnv('TEST_POSTGRES_URL') });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+  await admin.end();
+  await createDatabaseIfMissing(requiredEnv('TEST_POSTGRES_URL'), name);
+  return workerDatabaseUrl(name);
+}
+
+function dataSourceFor(url: string, poolSize = 1): DataSource {
+  return new DataSource(
+    buildDataSourceOptions({ kind: 'url', url }, { ssl: false, poolSize }, schema),
+  );
+}
+
+describe('database schema', () => {
+  const worker = process.env.JEST_WORKER_ID ?? '1';
+  const opened: DataSource[] = [];
+  const open = async (url: string, poolSize = 1) => {
+    const dataSource = await dataSourceFor(url, poolSize).initialize();
+    opened.push(dataSource);
+    return dataSource;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((dataSource) => dataSource.destroy()));
+  });
+
+  it('applies migrations once when several instances start at the same moment, each with a pool of one', async () => {
+    const url = await freshDatabase(`migrations_${worker}`);
+    const instances = await Promise.all([1, 2, 3, 4].map(() => open(url, 1)));
+    const applied = await Promise.all(
+      instances.map((dataSource) => runMigrationsUnderLock(dataSource, quiet)),
+    );
+    expect(applied.filter((names) => names.length > 0)).toEqual([[expect.stringMatching(/^CreateTodos\d+$/)]]);
+    expect(applied.flat()).toHaveLength(1);
+    const [{ count }] = await instances[0].query('SELECT count(*)::int AS count FROM migrations');
+    expect(count).toBe(1);
+    const [{ held }] = await instances[0].query(
+      "SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    );
+    expect(held).toBe(0);
+  });
+
+  it('the entities and the migrations describe the same schema (nothing left to generate)', async () => {
+    const dataSource = await open(await freshDatabase(`agreement_${worker}`));
+    await runMigrationsUnderLock(dataSource, quiet);
+    const pending = await dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+  });
+
+  it('reverts the last migration and applies it again', async () => {
+    const dataSource = await open(await freshDatabase(`revert_${worker}`));
+    await runMigrationsUnderLock(dataSource, quiet);
+    await dataSource.undoLastMigration();
+    const tables = async () =>
+      (
+        await dataSource.query(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+        )
+      ).map((row: { table_name: string }) => row.table_name);
+    expect(await tables()).toEqual(['migrations']);
+    await runMigrationsUnderLock(dataSource, quiet);
+    expect(await tables()).toEqual(['migrations', 'todos']);
+  });
+
+  it('the list filters are served by indexes', async () => {
+    const dataSource = await open(await freshDatabase(`indexes_${worker}`));
+    await runMigrationsUnderLock(dataSource, quiet);
+    // Many open todos without deadlines, a few done or due: the shape of the load test's table.
+    await dataSource.query(
+      `INSERT INTO todos (title, completed, deadline_at)
+       SELECT 'todo ' || n, n % 500 = 0, CASE WHEN n % 400 = 0 THEN now() + interval '1 day' END
+       FROM generate_series(1, 20000) AS n`,
+    );
+    await dataSource.query('ANALYZE todos');
+    const plan = async (filter: Parameters<typeof listTodos>[0]) => {
+      const { sql, parameters } = listTodos(filter);
+      const rows: { 'QUERY PLAN': string }[] = await dataSource.query(`EXPLAIN ${sql}`, parameters);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    };
+    expect(await plan({ completed: true })).toMatch(/todos_completed_id_idx/);
+    expect(await plan({ windowDays: 7 })).toMatch(/todos_deadline_at_idx/);
+  });
+});

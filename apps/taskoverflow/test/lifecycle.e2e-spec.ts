@@ -1,0 +1,142 @@
+import { request as httpRequest } from 'node:http';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { request } from './support/http';
+import { type ServiceProcess, spawnService } from './support/service-process';
+import { TcpProxy } from './support/tcp-proxy';
+import { workerDatabaseUrl } from './support/test-app';
+
+/** The built service as a process: configuration, waiting for the database, shutdown, zero-setup run. */
+describe('service lifecycle', () => {
+  const running: ServiceProcess[] = [];
+  const start = (env: Record<string, string>) => {
+    const service = spawnService(env);
+    running.push(service);
+    return service;
+  };
+  afterEach(async () => {
+    for (const service of running.splice(0)) {
+      if (service.child.exitCode === null && service.child.signalCode === null) {
+        service.child.kill('SIGKILL');
+        await service.exited;
+      }
+    }
+  });
+
+  describe('configuration', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '65536'],
+      ['DB_POOL_SIZE', '0'],
+      ['DB_SSL', 'yes'],
+      ['DATABASE_URL', 'mysql://localhost/db'],
+    ])('%s=%s stops the service with a message naming the variable', async (name, value) => {
+      const service = start({ DATABASE_URL: workerDatabaseUrl(), [name]: value });
+      expect((await service.exited).code).toBe(1);
+      expect(service.output()).toMatch(new RegExp(`Invalid \\w+ configuration: ${name}: `));
+    });
+  });
+
+  describe('waiting for the database', () => {
+    let proxy: TcpProxy;
+    beforeEach(async () => {
+      proxy = await TcpProxy.start(workerDatabaseUrl(), false);
+    });
+    afterEach(() => proxy.close());
+
+    it('retries a bounded number of times, then exits non-zero naming the database', async () => {
+      const service = start({
+        DATABASE_URL: proxy.urlFor(workerDatabaseUrl()),
+        DB_CONNECT_RETRIES: '2',
+        DB_CONNECT_RETRY_DELAY_MS: '100',
+      });
+      expect((await service.exited).code).toBe(1);
+      const output = service.output();
+      expect(output).toMatch(/does not answer \(attempt 1 of 3\)/);
+      expect(output).toMatch(/does not answer \(attempt 2 of 3\)/);
+      expect(output).toMatch(
+        new RegExp(`Database 127\\.0\\.0\\.1:${proxy.port}/test_\\d+ did not answer after 3 attempt\\(s\\)`),
+      );
+      expect(output).not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);
+    });
+
+    it('starts once a late database answers', async () => {
+      const service = start({
+        DATABASE_URL: proxy.urlFor(workerDatabaseUrl()),
+        DB_CONNECT_RETRIES: '50',
+        DB_CONNECT_RETRY_DELAY_MS: '100',
+      });
+      setTimeout(() => proxy.restore(), 1000);
+      const baseUrl = await service.listening;
+      expect(service.output()).toMatch(/does not answer \(attempt 1 of 51\)/);
+      expect((await request(baseUrl, 'GET', '/api/v1/health/ready')).status).toBe(200);
+    });
+  });
+
+  it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
+    const service = start({ DATABASE_URL: workerDatabaseUrl() });
+    const baseUrl = new URL(await service.listening);
+    const body = JSON.stringify({ title: 'sent during shutdown' });
+
+    // Headers and half the body now; the rest after SIGTERM has arrived.
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: baseUrl.hostname,
+          port: baseUrl.port,
+          method: 'POST',
+          path: '/api/v1/todos',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        service.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 500);
+      }, 300);
+    });
+
+    const answered = await response;
+    expect(answered.status).toBe(201);
+    expect(JSON.parse(answered.body)).toMatchObject({ title: 'sent during shutdown' });
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    expect(service.output()).toMatch(/SIGTERM received: draining in-flight requests/);
+    await expect(fetch(`${baseUrl.origin}/api/v1/health`)).rejects.toThrow();
+  });
+
+  describe('zero-setup run on embedded PostgreSQL', () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'taskoverflow-embedded-'));
+      await chmod(dir, 0o755);
+    });
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+
+    it('starts its own PostgreSQL when no database is configured, keeps the data across restarts, and stops it on SIGINT', async () => {
+      const env = { DB_EMBEDDED_DIR: path.join(dir, 'postgres') };
+      const first = start(env);
+      const firstUrl = await first.listening;
+      expect(first.output()).toMatch(/Creating a PostgreSQL cluster in/);
+      const created = await request(firstUrl, 'POST', '/api/v1/todos', { json: { title: 'kept' } });
+      expect(created.status).toBe(201);
+      first.child.kill('SIGINT');
+      expect((await first.exited).code).toBe(0);
+      // PostgreSQL removes its pid file when it has shut down cleanly.
+      await expect(stat(path.join(dir, 'postgres', 'postmaster.pid'))).rejects.toThrow();
+
+      const second = start(env);
+      const secondUrl = await second.listening;
+      expect(second.output()).not.toMatch(/Creating a PostgreSQL cluster/);
+      expect((await request(secondUrl, 'GET', '/api/v1/todos')).json).toEqual([created.json]);
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    }, 60_000);
+  });
+});

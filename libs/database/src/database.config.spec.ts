@@ -1,0 +1,69 @@
+import { ConfigError } from '@app/config';
+import { describeTarget } from './data-source-options';
+import { loadDatabaseConfig } from './database.config';
+
+describe('loadDatabaseConfig', () => {
+  it('starts embedded PostgreSQL when neither DATABASE_URL nor DB_HOST is set', () => {
+    expect(loadDatabaseConfig({})).toEqual({
+      target: { kind: 'embedded', dataDir: '.data/postgres', port: 0 },
+      ssl: false,
+      poolSize: 10,
+      connectRetries: 10,
+      connectRetryDelayMs: 3000,
+      runMigrations: true,
+    });
+  });
+
+  it('prefers DATABASE_URL over DB_HOST', () => {
+    const config = loadDatabaseConfig({
+      DATABASE_URL: 'postgres://u:p@db.example:5433/app',
+      DB_HOST: 'other',
+    });
+    expect(config.target).toEqual({ kind: 'url', url: 'postgres://u:p@db.example:5433/app' });
+  });
+
+  it('builds the target from DB_* variables, as ECS passes them (password from Secrets Manager)', () => {
+    const config = loadDatabaseConfig({
+      DB_HOST: 'db.rds.amazonaws.com',
+      DB_PORT: '5433',
+      DB_NAME: 'todos',
+      DB_USER: 'app',
+      DB_PASSWORD: 's3cret',
+      DB_SSL: 'true',
+      DB_POOL_SIZE: '25',
+    });
+    expect(config.target).toEqual({
+      kind: 'host',
+      host: 'db.rds.amazonaws.com',
+      port: 5433,
+      database: 'todos',
+      user: 'app',
+      password: 's3cret',
+    });
+    expect(config.ssl).toEqual({ rejectUnauthorized: true, caFile: undefined });
+    expect(config.poolSize).toBe(25);
+  });
+
+  it.each([
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_URL', 'http://db/app'],
+    ['DB_PORT', 'x'],
+    ['DB_POOL_SIZE', '0'],
+    ['DB_SSL', '1'],
+    ['DB_CONNECT_RETRIES', '-1'],
+    ['DB_MIGRATIONS_RUN', 'no'],
+  ])('rejects %s=%s, naming it', (name, value) => {
+    expect(() => loadDatabaseConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadDatabaseConfig({ [name]: value })).toThrow(`${name}: `);
+  });
+});
+
+describe('describeTarget', () => {
+  it('names host, port and database without credentials', () => {
+    expect(describeTarget({ kind: 'url', url: 'postgres://user:secret@db:6543/app' })).toBe('db:6543/app');
+    expect(describeTarget({ kind: 'url', url: 'postgres://user:secret@db/app' })).toBe('db:5432/app');
+    expect(
+      describeTarget({ kind: 'host', host: 'h', port: 1, database: 'd', user: 'u', password: 'p' }),
+    ).toBe('h:1/d');
+  });
+});
