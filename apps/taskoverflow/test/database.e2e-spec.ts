@@ -8,7 +8,8 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { schema } from '../src/database/schema';
 import { listTodos } from '../src/todos/todos.sql';
-import { requiredEnv, workerDatabaseUrl } from './support/test-app';
+import { request } from './support/http';
+import { requiredEnv, startTestApp, workerDatabaseUrl } from './support/test-app';
 
 const quiet = new Logger('test');
 quiet.log = () => undefined;
@@ -96,5 +97,27 @@ describe('database schema', () => {
     };
     expect(await plan({ completed: true })).toMatch(/todos_completed_id_idx/);
     expect(await plan({ windowDays: 7 })).toMatch(/todos_deadline_at_idx/);
+  });
+});
+
+describe('connection pool', () => {
+  it('holds at most DB_POOL_SIZE connections however many requests arrive at once', async () => {
+    const database = `pool_${process.env.JEST_WORKER_ID ?? '1'}`;
+    const url = await freshDatabase(database);
+    const t = await startTestApp({ DATABASE_URL: url, DB_POOL_SIZE: '2' });
+    try {
+      const responses = await Promise.all(
+        Array.from({ length: 40 }, () => request(t.baseUrl, 'GET', '/api/v1/todos')),
+      );
+      expect(responses.map((response) => response.status)).toEqual(Array(40).fill(200));
+      const [{ connections }] = await t.dataSource.query(
+        "SELECT count(*)::int AS connections FROM pg_stat_activity WHERE datname = $1 AND application_name = 'taskoverflow'",
+        [database],
+      );
+      expect(connections).toBeGreaterThanOrEqual(1);
+      expect(connections).toBeLessThanOrEqual(2);
+    } finally {
+      await t.close();
+    }
   });
 });

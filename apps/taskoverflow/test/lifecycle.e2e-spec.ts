@@ -67,9 +67,9 @@ describe('service lifecycle', () => {
         DB_CONNECT_RETRIES: '50',
         DB_CONNECT_RETRY_DELAY_MS: '100',
       });
-      setTimeout(() => proxy.restore(), 1000);
+      await service.waitForOutput(/does not answer \(attempt 1 of 51\)/);
+      proxy.restore();
       const baseUrl = await service.listening;
-      expect(service.output()).toMatch(/does not answer \(attempt 1 of 51\)/);
       expect((await request(baseUrl, 'GET', '/api/v1/health/ready')).status).toBe(200);
     });
   });
@@ -79,7 +79,8 @@ describe('service lifecycle', () => {
     const baseUrl = new URL(await service.listening);
     const body = JSON.stringify({ title: 'sent during shutdown' });
 
-    // Headers and half the body now; the rest after SIGTERM has arrived.
+    // The request's headers now; its body only after SIGTERM has arrived. The
+    // server's "100 Continue" proves it is handling the request when the signal comes.
     const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(
         {
@@ -87,7 +88,11 @@ describe('service lifecycle', () => {
           port: baseUrl.port,
           method: 'POST',
           path: '/api/v1/todos',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            expect: '100-continue',
+          },
         },
         (res) => {
           let text = '';
@@ -96,11 +101,13 @@ describe('service lifecycle', () => {
         },
       );
       req.on('error', reject);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
+      req.on('continue', () => {
         service.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 500);
-      }, 300);
+        void service
+          .waitForOutput(/SIGTERM received/)
+          .then(() => setTimeout(() => req.end(body), 300));
+      });
+      req.flushHeaders();
     });
 
     const answered = await response;

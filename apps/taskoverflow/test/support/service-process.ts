@@ -10,6 +10,8 @@ export interface ServiceProcess {
   listening: Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
+  /** Resolves once the output matches; rejects if the process exits first. */
+  waitForOutput(pattern: RegExp): Promise<void>;
 }
 
 /** The built service (`npm run build`) as its own process, as `npm start` and the Docker image run it. */
@@ -18,6 +20,7 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     throw new Error(`${MAIN} is missing: npm test builds it first (npm run build)`);
   }
   let output = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -35,6 +38,10 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
   const listening = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      for (const waiter of waiters.filter((w) => w.pattern.test(output))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
       const address = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
       if (address) resolve(address[1]);
     };
@@ -45,5 +52,11 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     );
   });
   listening.catch(() => undefined);
-  return { child, listening, exited, output: () => output };
+  const waitForOutput = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      if (pattern.test(output)) return resolve();
+      waiters.push({ pattern, resolve });
+      void exited.then(() => reject(new Error(`service exited before printing ${pattern}:\n${output}`)));
+    });
+  return { child, listening, exited, output: () => output, waitForOutput };
 }
