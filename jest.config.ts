@@ -21,7 +21,6 @@ const moduleNameMapper = {
 };
 
 const common = {
-  rootDir: __dirname,
   testEnvironment: 'node',
   transform,
   moduleNameMapper,

@@ -1,19 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ClientConfig } from 'pg';
 import type { DataSourceOptions, MixedList } from 'typeorm';
-import type { DatabaseConfig } from './database.config';
+import type { DatabaseConfig, DatabaseTarget } from './database.config';
 
 /** A reachable server: the embedded target has been started and replaced by its URL. */
-export type ConnectionTarget =
-  | { kind: 'url'; url: string }
-  | {
-      kind: 'host';
-      host: string;
-      port: number;
-      database: string;
-      user: string;
-      password?: string;
-    };
+export type ConnectionTarget = Exclude<DatabaseTarget, { kind: 'embedded' }>;
 
 export interface SchemaSources {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -27,19 +18,17 @@ export function buildDataSourceOptions(
   config: Pick<DatabaseConfig, 'ssl' | 'poolSize'>,
   schema: SchemaSources,
 ): DataSourceOptions {
+  const client = buildClientConfig(target, config.ssl);
   return {
     type: 'postgres',
-    ...(target.kind === 'url'
-      ? { url: target.url }
-      : {
-          host: target.host,
-          port: target.port,
-          database: target.database,
-          username: target.user,
-          password: target.password,
-        }),
-    ssl: tlsOptions(config.ssl),
-    applicationName: 'taskoverflow',
+    url: client.connectionString,
+    host: client.host,
+    port: client.port,
+    database: client.database,
+    username: client.user,
+    password: client.password as string | undefined,
+    ssl: client.ssl as ReturnType<typeof tlsOptions>,
+    applicationName: client.application_name,
     poolSize: config.poolSize,
     entities: schema.entities,
     migrations: schema.migrations,
