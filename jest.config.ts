@@ -18,6 +18,7 @@ const transform: Config['transform'] = {
 const moduleNameMapper = {
   '^@app/config(|/.*)$': '<rootDir>/libs/config/src$1',
   '^@app/database(|/.*)$': '<rootDir>/libs/database/src$1',
+  '^@app/logging(|/.*)$': '<rootDir>/libs/logging/src$1',
 };
 
 const common = {

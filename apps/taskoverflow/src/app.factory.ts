@@ -1,11 +1,12 @@
 import type { ConnectionTarget } from '@app/database';
-import type { NestApplicationOptions } from '@nestjs/common';
+import { createNestLogger, genReqId, registerRequestTracing } from '@app/logging';
 import { NestFactory } from '@nestjs/core';
 import {
   FastifyAdapter,
   type NestFastifyApplication,
 } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { useRequestValidation } from './common/request-validation';
@@ -21,23 +22,25 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export async function createApp(
   config: Config,
   database: ConnectionTarget,
-  options: Pick<NestApplicationOptions, 'logger'> = {},
+  logger: Logger,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     trustProxy: true,
+    genReqId,
   });
   const fastify = adapter.getInstance();
+  registerRequestTracing(fastify, logger);
   useRequestValidation(fastify);
   // JSON is the only body this API takes; anything else is answered 400.
   fastify.removeContentTypeParser('text/plain');
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(config, database),
+    AppModule.register(config, database, logger),
     adapter,
     // bodyParser: false keeps Nest from adding a form-urlencoded parser.
-    { ...options, bodyParser: false, abortOnError: false },
+    { logger: createNestLogger(logger), bodyParser: false, abortOnError: false },
   );
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalFilters(new HttpErrorFilter());

@@ -1,8 +1,7 @@
-import {
-  type ConnectionTarget,
-  DatabaseModule,
-} from '@app/database';
+import { type ConnectionTarget, DatabaseModule } from '@app/database';
+import { createSqlInstrumentation, LoggingModule } from '@app/logging';
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
 import type { Config } from './config/app.config';
 import { schema } from './database/schema';
 import { HealthModule } from './health/health.module';
@@ -10,14 +9,20 @@ import { TodosModule } from './todos/todos.module';
 
 @Module({})
 export class AppModule {
-  static register(config: Config, database: ConnectionTarget): DynamicModule {
+  static register(
+    config: Config,
+    database: ConnectionTarget,
+    logger: Logger,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
+        LoggingModule.forRoot(logger),
         DatabaseModule.forRoot({
           config: config.database,
           target: database,
           schema,
+          instrumentation: createSqlInstrumentation(logger, config.logging),
         }),
         HealthModule,
         TodosModule,

@@ -6,7 +6,13 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import type { Client } from 'pg';
+import {
+  DataSource,
+  type DataSourceOptions,
+  type EntitySubscriberInterface,
+  type Logger as TypeOrmLogger,
+} from 'typeorm';
 import {
   buildDataSourceOptions,
   type ConnectionTarget,
@@ -16,10 +22,19 @@ import type { DatabaseConfig } from './database.config';
 import { runMigrationsUnderLock } from './migration-runner';
 import { waitForDatabase } from './wait-for-database';
 
+/** Observers of every query (logging, tracing); the database module does not know what they do. */
+export interface DatabaseInstrumentation {
+  logger: TypeOrmLogger;
+  subscribers: EntitySubscriberInterface[];
+  /** The node-postgres Client class the pool creates its connections with. */
+  client: typeof Client;
+}
+
 export interface DatabaseModuleOptions {
   config: DatabaseConfig;
   target: ConnectionTarget;
   schema: SchemaSources;
+  instrumentation?: DatabaseInstrumentation;
 }
 
 const DATABASE_MODULE_OPTIONS = Symbol('DATABASE_MODULE_OPTIONS');
@@ -50,14 +65,21 @@ export class DatabaseModule {
           useFactory: async () => {
             await waitForDatabase(options.target, options.config);
             return {
-              ...buildDataSourceOptions(
-                options.target,
-                options.config,
-                options.schema,
+              ...instrumented(
+                buildDataSourceOptions(options.target, options.config, options.schema),
+                options.instrumentation,
               ),
               // The server has just answered; a failure from here on is not worth retrying.
               retryAttempts: 0,
             };
+          },
+          dataSourceFactory: async (dataSourceOptions) => {
+            const dataSource = await new DataSource(
+              dataSourceOptions as DataSourceOptions,
+            ).initialize();
+            // TypeORM builds subscribers from classes; instances with their settings are added here.
+            dataSource.subscribers.push(...(options.instrumentation?.subscribers ?? []));
+            return dataSource;
           },
         }),
       ],
@@ -67,4 +89,13 @@ export class DatabaseModule {
       ],
     };
   }
+}
+
+function instrumented(
+  options: DataSourceOptions,
+  instrumentation: DatabaseInstrumentation | undefined,
+): DataSourceOptions {
+  return instrumentation
+    ? { ...options, logger: instrumentation.logger, extra: { Client: instrumentation.client } }
+    : options;
 }

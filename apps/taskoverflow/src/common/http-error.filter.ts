@@ -29,9 +29,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     const { status, body } = toErrorResponse(error);
     // Answers chosen on purpose (4xx, a 503 from readiness) are not faults worth a stack.
     if (status === HttpStatus.INTERNAL_SERVER_ERROR) {
-      this.logger.error(
-        error instanceof Error ? (error.stack ?? error.message) : String(error),
-      );
+      this.logger.error({
+        err: error,
+        message: `Request failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
     void reply
       .status(status)

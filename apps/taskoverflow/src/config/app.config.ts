@@ -1,5 +1,6 @@
 import { type Env, integer, parseEnv, port } from '@app/config';
 import { type DatabaseConfig, loadDatabaseConfig } from '@app/database';
+import { type LoggingConfig, loadLoggingConfig } from '@app/logging';
 import { z } from 'zod';
 
 const appEnv = {
@@ -18,6 +19,7 @@ export interface AppConfig {
 export interface Config {
   app: AppConfig;
   database: DatabaseConfig;
+  logging: LoggingConfig;
 }
 
 /** Reads and validates every setting; throws a ConfigError naming each bad variable. */
@@ -30,5 +32,6 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     },
     database: loadDatabaseConfig(env),
+    logging: loadLoggingConfig(env),
   };
 }

@@ -4,12 +4,16 @@ import path from 'node:path';
 
 const MAIN = path.resolve(__dirname, '../../../../dist/apps/taskoverflow/src/main.js');
 
+export type LogLine = Record<string, unknown> & { message: string; level: string };
+
 export interface ServiceProcess {
   child: ChildProcess;
   /** Resolves once the service has logged the address it listens on. */
   listening: Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
+  /** Every line the service wrote to stdout, parsed as JSON (a line that is not JSON fails the parse). */
+  logLines(): LogLine[];
   /** Resolves once the output matches; rejects if the process exits first. */
   waitForOutput(pattern: RegExp): Promise<void>;
 }
@@ -20,6 +24,7 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     throw new Error(`${MAIN} is missing: npm test builds it first (npm run build)`);
   }
   let output = '';
+  let stdout = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   const child = spawn(process.execPath, [MAIN], {
     env: {
@@ -45,18 +50,50 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
       const address = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
       if (address) resolve(address[1]);
     };
-    child.stdout?.on('data', onData);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onData(chunk);
+    });
     child.stderr?.on('data', onData);
     void exited.then(({ code }) =>
       reject(new Error(`service exited (${code}) before listening:\n${output}`)),
     );
   });
   listening.catch(() => undefined);
+  // With a fixed port the service is found by asking it, whatever its log level lets through.
+  const fixedPort = env.PORT && env.PORT !== '0' ? env.PORT : undefined;
+  const ready = fixedPort
+    ? pollHealth(`http://127.0.0.1:${fixedPort}`, exited)
+    : listening;
+  ready.catch(() => undefined);
   const waitForOutput = (pattern: RegExp) =>
     new Promise<void>((resolve, reject) => {
       if (pattern.test(output)) return resolve();
       waiters.push({ pattern, resolve });
       void exited.then(() => reject(new Error(`service exited before printing ${pattern}:\n${output}`)));
     });
-  return { child, listening, exited, output: () => output, waitForOutput };
+  const logLines = () =>
+    stdout
+      .slice(0, stdout.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as LogLine);
+  return { child, listening: ready, exited, output: () => output, logLines, waitForOutput };
+}
+
+async function pollHealth(
+  baseUrl: string,
+  exited: Promise<{ code: number | null }>,
+): Promise<string> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (!gone) {
+    try {
+      if ((await fetch(`${baseUrl}/api/v1/health`)).ok) return baseUrl;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`service exited before answering on ${baseUrl}`);
 }

@@ -2,6 +2,7 @@ import type { Env } from '@app/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
+import { createLogging } from '@app/logging';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app.config';
 
@@ -36,10 +37,9 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
   if (config.database.target.kind === 'embedded') {
     throw new Error('startTestApp needs DATABASE_URL or DB_HOST');
   }
-  // Start-up chatter would bury Jest's report; warnings and errors still show.
-  const app = await createApp(config, config.database.target, {
-    logger: ['error', 'warn'],
-  });
+  // Start-up chatter would bury Jest's report; errors still show.
+  const logging = createLogging({ ...config.logging, level: 'error' });
+  const app = await createApp(config, config.database.target, logging.root);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

@@ -1,0 +1,41 @@
+import { ConfigError } from '@app/config';
+import { loadLoggingConfig } from './logging.config';
+
+describe('loadLoggingConfig', () => {
+  it('defaults to info, SQL lines without parameter values, 200 ms slow queries, no CloudWatch', () => {
+    expect(loadLoggingConfig({})).toEqual({
+      level: 'info',
+      sql: { enabled: true, parameters: false, slowQueryMs: 200 },
+      cloudWatch: undefined,
+      version: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadLoggingConfig({
+        LOG_LEVEL: 'debug',
+        LOG_SQL: 'false',
+        LOG_SQL_PARAMETERS: 'true',
+        SLOW_QUERY_MS: '50',
+        CLOUDWATCH_LOG_GROUP: 'taskoverflow',
+        CLOUDWATCH_LOG_STREAM: 'task-1',
+        SERVICE_VERSION: 'abc123',
+      }),
+    ).toEqual({
+      level: 'debug',
+      sql: { enabled: false, parameters: true, slowQueryMs: 50 },
+      cloudWatch: { logGroupName: 'taskoverflow', logStreamName: 'task-1' },
+      version: 'abc123',
+    });
+  });
+
+  it.each([
+    ['LOG_LEVEL', 'verbose'],
+    ['LOG_SQL', 'off'],
+    ['SLOW_QUERY_MS', 'fast'],
+  ])('rejects %s=%s, naming it', (name, value) => {
+    expect(() => loadLoggingConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadLoggingConfig({ [name]: value })).toThrow(`${name}: `);
+  });
+});

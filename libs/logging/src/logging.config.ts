@@ -1,0 +1,43 @@
+import { boolean, type Env, integer, parseEnv } from '@app/config';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const loggingEnv = {
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_SQL: boolean().default(true),
+  LOG_SQL_PARAMETERS: boolean().default(false),
+  SLOW_QUERY_MS: integer(0, 3_600_000).default(200),
+  CLOUDWATCH_LOG_GROUP: z.string().min(1).max(512).optional(),
+  CLOUDWATCH_LOG_STREAM: z.string().min(1).max(512).optional(),
+  SERVICE_VERSION: z.string().min(1).optional(),
+};
+
+export interface LoggingConfig {
+  level: LogLevel;
+  sql: { enabled: boolean; parameters: boolean; slowQueryMs: number };
+  /** Set when the service ships its own logs to CloudWatch Logs. */
+  cloudWatch?: { logGroupName: string; logStreamName?: string };
+  /** Overrides the version read from package.json (e.g. a git SHA set at image build). */
+  version?: string;
+}
+
+export function loadLoggingConfig(env: Env): LoggingConfig {
+  const vars = parseEnv('logging', loggingEnv, env);
+  return {
+    level: vars.LOG_LEVEL,
+    sql: {
+      enabled: vars.LOG_SQL,
+      parameters: vars.LOG_SQL_PARAMETERS,
+      slowQueryMs: vars.SLOW_QUERY_MS,
+    },
+    cloudWatch: vars.CLOUDWATCH_LOG_GROUP
+      ? {
+          logGroupName: vars.CLOUDWATCH_LOG_GROUP,
+          logStreamName: vars.CLOUDWATCH_LOG_STREAM,
+        }
+      : undefined,
+    version: vars.SERVICE_VERSION,
+  };
+}

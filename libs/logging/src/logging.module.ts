@@ -1,0 +1,21 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { nestPinoParams } from './nest-logger';
+import { RequestContextInterceptor } from './request-context.interceptor';
+
+/**
+ * Makes the root logger injectable (nestjs-pino's PinoLogger and Logger) and
+ * installs the global interceptor that completes the request context.
+ */
+@Module({})
+export class LoggingModule {
+  static forRoot(root: Logger): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [LoggerModule.forRoot(nestPinoParams(root))],
+      providers: [{ provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor }],
+    };
+  }
+}

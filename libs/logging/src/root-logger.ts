@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { currentRequestContext } from './request-context';
+import type { LoggingConfig } from './logging.config';
+
+export const SERVICE_NAME = 'taskoverflow';
+
+export interface Logging {
+  /** The one pino logger everything writes through. */
+  root: Logger;
+  /** Flushes and closes what the logger writes to (the CloudWatch shipper among them). */
+  close(): Promise<void>;
+}
+
+/**
+ * The log schema (a contract for Logs Insights queries and tools): one JSON
+ * object a line with timestamp, level, location, message, service, version,
+ * hostname; during a request also request_id, method, url (and trace_id,
+ * handler); errors under `err` with type, message and stack.
+ */
+export function createLogging(
+  config: LoggingConfig,
+  destination: DestinationStream = pino.destination({ dest: 1, sync: true }),
+): Logging {
+  const streams: pino.StreamEntry[] = [{ level: config.level, stream: destination }];
+  const cloudWatch = config.cloudWatch && cloudWatchStream(config.cloudWatch);
+  if (cloudWatch) streams.push({ level: config.level, stream: cloudWatch });
+
+  const root = pino(
+    {
+      level: config.level,
+      messageKey: 'message',
+      errorKey: 'err',
+      base: {
+        service: SERVICE_NAME,
+        version: config.version ?? packageVersion(),
+        hostname: hostname(),
+      },
+      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+      // Fields of the log call win over these: `location` here is only the default.
+      mixin: () => ({ location: 'app', ...currentRequestContext() }),
+      serializers: { err: pino.stdSerializers.err },
+    },
+    streams.length === 1 ? destination : pino.multistream(streams),
+  );
+
+  return {
+    root,
+    close: async () => {
+      root.flush();
+      if (cloudWatch) {
+        await new Promise<void>((resolve) => {
+          cloudWatch.once('close', () => resolve());
+          cloudWatch.end();
+        });
+      }
+    },
+  };
+}
+
+type ThreadStream = DestinationStream & {
+  end(): void;
+  once(event: 'close', listener: () => void): void;
+};
+
+/** The CloudWatch Logs shipper runs in a worker thread, off the request path. */
+function cloudWatchStream(
+  options: NonNullable<LoggingConfig['cloudWatch']>,
+): ThreadStream {
+  return pino.transport({
+    target: path.join(__dirname, 'cloudwatch', 'cloudwatch-transport.js'),
+    options: {
+      logGroupName: options.logGroupName,
+      logStreamName:
+        options.logStreamName ??
+        `${hostname()}/${new Date().toISOString().slice(0, 10)}`,
+    },
+  });
+}
+
+/** The version in the project's package.json, found upward from here (src and dist alike). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name === SERVICE_NAME && manifest.version) {
+        return manifest.version;
+      }
+    }
+  }
+  return 'unknown';
+}

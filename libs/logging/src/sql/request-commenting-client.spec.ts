@@ -1,0 +1,15 @@
+import rTracer from 'cls-rtracer';
+import { requestComment } from './request-commenting-client';
+
+describe('requestComment', () => {
+  it('is absent outside a request', () => {
+    expect(requestComment()).toBeUndefined();
+  });
+
+  it('names the request in sqlcommenter form: value URL-encoded, quotes escaped, never a closing */', () => {
+    const inRequest = (request_id: string) =>
+      rTracer.runWithId(() => requestComment(), { request_id, method: 'GET', url: '/' });
+    expect(inRequest('req-1')).toBe("/*request_id='req-1'*/");
+    expect(inRequest("a'b */ DROP")).toBe("/*request_id='a\\'b%20*%2F%20DROP'*/");
+  });
+});
