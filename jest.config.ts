@@ -42,6 +42,12 @@ const config: Config = {
     },
     {
       ...common,
+      // Static checks of the deployment files (Terraform, Docker), parsed as data.
+      displayName: 'infra',
+      testMatch: ['<rootDir>/terraform/**/*.spec.ts', '<rootDir>/docker/**/*.spec.ts'],
+    },
+    {
+      ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
       // One embedded PostgreSQL for the run, one database per Jest worker.
