@@ -8,13 +8,15 @@ import {
 } from '@app/logging';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.factory';
 import { type Config, loadConfig } from './config/app.config';
 
 const logger = new Logger('bootstrap');
 
-async function main(logging: Logging, config: Config): Promise<void> {
+/** One process serving HTTP: the whole service, or one worker of a cluster. */
+async function runServer(logging: Logging, config: Config): Promise<void> {
   const database = await resolveDatabaseTarget(config.database);
   let app: NestFastifyApplication;
   try {
@@ -43,7 +45,11 @@ function stopOnSignals(
   logging: Logging,
   config: Config,
 ): void {
+  let stopping = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    // A cluster worker may get both Ctrl-C's SIGINT and its primary's SIGTERM.
+    if (stopping) return;
+    stopping = true;
     logger.log(`${signal} received: draining in-flight requests`);
     setTimeout(() => {
       logger.error(
@@ -64,7 +70,73 @@ function stopOnSignals(
     process.exit(code);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, (received) => void shutdown(received));
+    process.on(signal, (received) => void shutdown(received));
+  }
+}
+
+/**
+ * WEB_CONCURRENCY > 1: this process forks that many workers, which share the
+ * port (node:cluster), and supervises them. An embedded PostgreSQL is started
+ * here, once, for all of them; migrations are safe to run in each (they take
+ * an advisory lock). A worker that dies after start-up is replaced; one that
+ * dies during start-up (bad database, say) stops the whole service. SIGTERM
+ * and SIGINT are passed on, and the primary exits when every worker has.
+ */
+async function runPrimary(logging: Logging, config: Config): Promise<void> {
+  const database = await resolveDatabaseTarget(config.database);
+  const workerEnv =
+    database.target.kind === 'url' ? { DATABASE_URL: database.target.url } : {};
+  const started = new Set<number>();
+  let stopping = false;
+
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter(
+      (worker): worker is Worker => worker !== undefined,
+    );
+    const deadline = setTimeout(() => {
+      logger.error(
+        `Workers did not stop within ${config.app.shutdownTimeoutMs} ms; killing them`,
+      );
+      for (const worker of workers) worker.process.kill('SIGKILL');
+    }, config.app.shutdownTimeoutMs).unref();
+    const exits = workers.map(
+      (worker) =>
+        new Promise<number>((resolve) => {
+          if (worker.isDead()) return resolve(worker.process.exitCode ?? 1);
+          worker.once('exit', (exitCode) => resolve(exitCode));
+          worker.process.kill('SIGTERM');
+        }),
+    );
+    const failed = (await Promise.all(exits)).some((exitCode) => exitCode !== 0);
+    clearTimeout(deadline);
+    await database.stop();
+    logger.log('Stopped');
+    await logging.close();
+    process.exit(code || (failed ? 1 : 0));
+  };
+
+  cluster.on('listening', (worker) => started.add(worker.id));
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    if (!started.has(worker.id)) {
+      logger.fatal(
+        `Worker ${worker.process.pid} exited during start-up (${code ?? signal}); stopping`,
+      );
+      void stop(1);
+      return;
+    }
+    logger.error(`Worker ${worker.process.pid} exited (${code ?? signal}); starting another`);
+    cluster.fork(workerEnv);
+  });
+  for (let i = 0; i < config.app.webConcurrency; i++) cluster.fork(workerEnv);
+  logger.log(`Started ${config.app.webConcurrency} worker processes`);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, (received) => {
+      logger.log(`${received} received: stopping the workers`);
+      void stop(0);
+    });
   }
 }
 
@@ -84,7 +156,9 @@ function start(): void {
     process.exit(1);
   }
   Logger.overrideLogger(createNestLogger(logging.root));
-  main(logging, config).catch(async (error: unknown) => {
+  const run =
+    cluster.isPrimary && config.app.webConcurrency > 1 ? runPrimary : runServer;
+  run(logging, config).catch(async (error: unknown) => {
     logger.fatal({
       err: error,
       message: `Start-up failed: ${error instanceof Error ? error.message : String(error)}`,

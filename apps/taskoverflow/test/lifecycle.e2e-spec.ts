@@ -147,3 +147,48 @@ describe('service lifecycle', () => {
     }, 60_000);
   });
 });
+
+describe('several processes (WEB_CONCURRENCY)', () => {
+  it('serves from N workers, replaces one that dies, and drains them all on SIGTERM', async () => {
+    const service = spawnService({ DATABASE_URL: workerDatabaseUrl(), WEB_CONCURRENCY: '2' });
+    try {
+      const baseUrl = await service.listening;
+      await service.waitForOutput(/listening on[\s\S]*listening on/);
+      const listeners = () =>
+        service.logLines().filter((line) => /listening on/.test(line.message)).map((line) => line.pid);
+      const [first, second] = listeners();
+      expect(first).not.toBe(second);
+
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => request(baseUrl, 'GET', '/api/v1/todos')),
+      );
+      expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+      const served = new Set(
+        service.logLines().filter((line) => line.message === 'Request finished').map((line) => line.pid),
+      );
+      expect(served.size).toBeGreaterThanOrEqual(1);
+
+      process.kill(first as number, 'SIGKILL');
+      await service.waitForOutput(/exited \(SIGKILL\); starting another/);
+      await service.waitForOutput(/listening on[\s\S]*listening on[\s\S]*listening on/);
+      expect((await request(baseUrl, 'GET', '/api/v1/health/ready')).status).toBe(200);
+
+      service.child.kill('SIGTERM');
+      expect((await service.exited).code).toBe(0);
+      const stopped = service.logLines().filter((line) => line.message === 'Stopped');
+      expect(stopped).toHaveLength(3);
+    } finally {
+      if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops with exit 1 when the workers cannot start', async () => {
+    const service = spawnService({
+      DATABASE_URL: 'postgres://nobody:nothing@127.0.0.1:1/none',
+      DB_CONNECT_RETRIES: '0',
+      WEB_CONCURRENCY: '2',
+    });
+    expect((await service.exited).code).toBe(1);
+    expect(service.output()).toMatch(/exited during start-up \(1\); stopping/);
+  });
+});

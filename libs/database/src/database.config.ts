@@ -21,6 +21,9 @@ const databaseEnv = {
   DB_EMBEDDED_PORT: port().default(0),
 };
 
+/** The environment variables this feature reads. */
+export const DATABASE_VARIABLES = Object.keys(databaseEnv);
+
 /** Where the database is: a URL, discrete settings, or an embedded server to start. */
 export type DatabaseTarget =
   | { kind: 'url'; url: string }

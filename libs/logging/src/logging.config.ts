@@ -14,6 +14,9 @@ const loggingEnv = {
   SERVICE_VERSION: z.string().min(1).optional(),
 };
 
+/** The environment variables this feature reads. */
+export const LOGGING_VARIABLES = Object.keys(loggingEnv);
+
 export interface LoggingConfig {
   level: LogLevel;
   sql: { enabled: boolean; parameters: boolean; slowQueryMs: number };

@@ -37,6 +37,8 @@ export function createLogging(
         service: SERVICE_NAME,
         version: config.version ?? packageVersion(),
         hostname: hostname(),
+        // Tells apart the processes of one task when WEB_CONCURRENCY > 1.
+        pid: process.pid,
       },
       timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ level: label }) },

@@ -7,19 +7,24 @@ describe('loadConfig', () => {
       port: 6400,
       host: '0.0.0.0',
       shutdownTimeoutMs: 25_000,
+      webConcurrency: 1,
     });
   });
 
-  it('reads PORT, HOST and SHUTDOWN_TIMEOUT_MS', () => {
-    expect(loadConfig({ PORT: '8080', HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '5000' }).app).toEqual({
+  it('reads PORT, HOST, SHUTDOWN_TIMEOUT_MS and WEB_CONCURRENCY', () => {
+    expect(
+      loadConfig({ PORT: '8080', HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_MS: '5000', WEB_CONCURRENCY: '4' }).app,
+    ).toEqual({
       port: 8080,
       host: '127.0.0.1',
       shutdownTimeoutMs: 5000,
+      webConcurrency: 4,
     });
   });
 
   it('validates the database settings too', () => {
     expect(() => loadConfig({ DB_POOL_SIZE: 'many' })).toThrow(ConfigError);
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '-5' })).toThrow(/SHUTDOWN_TIMEOUT_MS: /);
+    expect(() => loadConfig({ WEB_CONCURRENCY: '0' })).toThrow(/WEB_CONCURRENCY: /);
   });
 });

@@ -1,6 +1,14 @@
 import { type Env, integer, parseEnv, port } from '@app/config';
-import { type DatabaseConfig, loadDatabaseConfig } from '@app/database';
-import { type LoggingConfig, loadLoggingConfig } from '@app/logging';
+import {
+  DATABASE_VARIABLES,
+  type DatabaseConfig,
+  loadDatabaseConfig,
+} from '@app/database';
+import {
+  LOGGING_VARIABLES,
+  type LoggingConfig,
+  loadLoggingConfig,
+} from '@app/logging';
 import { z } from 'zod';
 
 const appEnv = {
@@ -8,12 +16,22 @@ const appEnv = {
   HOST: z.string().min(1).default('0.0.0.0'),
   // ECS waits 30 s between SIGTERM and SIGKILL; finish before that.
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(25_000),
+  // Node processes serving requests; one uses about one vCPU, so match the task's vCPUs.
+  WEB_CONCURRENCY: integer(1, 64).default(1),
 };
+
+/** Every environment variable the service reads, for checks of deployment files. */
+export const CONFIG_VARIABLES = [
+  ...Object.keys(appEnv),
+  ...DATABASE_VARIABLES,
+  ...LOGGING_VARIABLES,
+];
 
 export interface AppConfig {
   port: number;
   host: string;
   shutdownTimeoutMs: number;
+  webConcurrency: number;
 }
 
 export interface Config {
@@ -30,6 +48,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: vars.PORT,
       host: vars.HOST,
       shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+      webConcurrency: vars.WEB_CONCURRENCY,
     },
     database: loadDatabaseConfig(env),
     logging: loadLoggingConfig(env),
