@@ -1,0 +1,278 @@
+// `npm run bench`: measures the built service (and the bare reference server
+// in bench/bare-server.mjs) under autocannon, on PostgreSQL (DATABASE_URL, or
+// a throwaway embedded server). Prints a table and writes bench/results/*.json.
+//
+//   npm run build && npm run bench -- [--configs default,no-sql-log,workers-2,bare]
+//     [--scenarios list-100,list-1000,get-one,create-delete]
+//     [--duration 10] [--warmup 2] [--connections 50] [--no-pin]
+//
+// Requests per second swing with whatever else the machine does; server CPU
+// milliseconds per request (the process's own user+system time over the
+// measured window, from /proc) are steadier, and say what a request costs.
+import autocannon from 'autocannon';
+import { spawn, execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const MAIN = path.join(ROOT, 'dist/apps/taskoverflow/src/main.js');
+const RESULTS = path.join(ROOT, 'bench/results');
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
+
+/** Named configurations: how the server is started. */
+const CONFIGS = {
+  default: { command: [MAIN], env: {} },
+  'no-sql-log': { command: [MAIN], env: { LOG_SQL: 'false' } },
+  'no-log': { command: [MAIN], env: { LOG_LEVEL: 'fatal' } },
+  'workers-2': { command: [MAIN], env: { WEB_CONCURRENCY: '2' }, cores: 'all' },
+  bare: { command: [path.join(ROOT, 'bench/bare-server.mjs')], env: {} },
+};
+
+const TODO = {
+  title: 'CSSE6400 Clout Assignment',
+  completed: false,
+  description: '',
+  deadline_at: '2023-12-04T14:00:00',
+};
+
+/** Named scenarios: the table size they need and the requests autocannon sends. */
+const SCENARIOS = {
+  'list-100': { todos: 100, requests: [{ method: 'GET', path: '/api/v1/todos' }] },
+  'list-1000': { todos: 1000, requests: [{ method: 'GET', path: '/api/v1/todos' }] },
+  'get-one': {
+    todos: 100,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request) => ({ ...request, path: `/api/v1/todos/${1 + Math.floor(Math.random() * 100)}` }),
+      },
+    ],
+  },
+  // The planners: create a todo, then delete it by the id from the answer.
+  'create-delete': {
+    todos: 100,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/todos',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(TODO),
+        onResponse: (status, body, context) => {
+          context.id = JSON.parse(body).id;
+        },
+      },
+      {
+        method: 'DELETE',
+        setupRequest: (request, context) => ({ ...request, path: `/api/v1/todos/${context.id}` }),
+      },
+    ],
+  },
+};
+
+const { values: options } = parseArgs({
+  options: {
+    configs: { type: 'string', default: 'default,bare' },
+    scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    'no-pin': { type: 'boolean', default: false },
+  },
+});
+
+const pick = (names, table, what) =>
+  names.split(',').map((name) => {
+    if (!(name in table)) throw new Error(`unknown ${what} ${name}; known: ${Object.keys(table).join(', ')}`);
+    return name;
+  });
+const configs = pick(options.configs, CONFIGS, 'config');
+const scenarios = pick(options.scenarios, SCENARIOS, 'scenario');
+const pin = !options['no-pin'] && cpus().length >= 2;
+
+if (!existsSync(MAIN)) {
+  console.error(`${MAIN} is missing: run npm run build first`);
+  process.exit(2);
+}
+mkdirSync(RESULTS, { recursive: true });
+// The load generator keeps to the last core; pinned servers get the first.
+if (pin) execFileSync('taskset', ['-p', '-c', String(cpus().length - 1), String(process.pid)]);
+
+const database = await openDatabase();
+try {
+  const results = [];
+  for (const config of configs) {
+    for (const scenario of scenarios) {
+      await seed(database.url, SCENARIOS[scenario].todos);
+      const result = await measure(config, scenario, database.url);
+      results.push(result);
+      console.error(`${config} ${scenario}: ${result.requests_per_second} req/s`);
+    }
+  }
+  report(results);
+} finally {
+  await database.stop();
+}
+
+async function measure(configName, scenarioName, databaseUrl) {
+  const config = CONFIGS[configName];
+  const port = 6500 + Math.floor(Math.random() * 1000);
+  const log = path.join(RESULTS, `${configName}.${scenarioName}.log`);
+  const prefix = pin && config.cores !== 'all' ? ['taskset', '-c', '0'] : [];
+  const [command, ...args] = [...prefix, process.execPath, ...config.command];
+  const server = spawn(command, args, {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ...config.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logFile = createWriteStream(log);
+  server.stdout.pipe(logFile);
+  server.stderr.pipe(logFile);
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitForReady(url, exited);
+    const load = { url, connections: Number(options.connections), requests: SCENARIOS[scenarioName].requests };
+    await autocannon({ ...load, duration: Number(options.warmup) });
+    const cpuBefore = cpuMilliseconds(server.pid);
+    const run = await autocannon({ ...load, duration: Number(options.duration) });
+    const cpuMs = cpuMilliseconds(server.pid) - cpuBefore;
+    return {
+      config: configName,
+      scenario: scenarioName,
+      requests_per_second: Math.round(run.requests.average),
+      latency_p50_ms: run.latency.p50,
+      latency_p99_ms: run.latency.p99,
+      requests: run.requests.total,
+      errors: run.errors + run.timeouts,
+      non_2xx: run.non2xx,
+      server_cpu_ms_per_request: Number((cpuMs / Math.max(1, run.requests.total)).toFixed(3)),
+      rss_mb: Math.round(rssBytes(server.pid) / 2 ** 20),
+    };
+  } finally {
+    server.kill('SIGTERM');
+    await exited;
+  }
+}
+
+async function waitForReady(url, exited) {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (let attempt = 0; attempt < 300 && !gone; attempt++) {
+    try {
+      if ((await fetch(`${url}/api/v1/health/ready`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`the server at ${url} did not become ready`);
+}
+
+/** The server process and its descendants (cluster workers), from /proc. */
+function processTree(pid) {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return [pid, ...children.flatMap((child) => processTree(Number(child)))];
+}
+
+function cpuMilliseconds(pid) {
+  return processTree(pid).reduce((sum, id) => {
+    // Fields after the command name, which may contain spaces: utime and stime are 14th and 15th.
+    const fields = readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1].split(' ');
+    return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  }, 0);
+}
+
+function rssBytes(pid) {
+  return processTree(pid).reduce((sum, id) => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${id}/status`, 'utf8'));
+    return sum + Number(match?.[1] ?? 0) * 1024;
+  }, 0);
+}
+
+async function openDatabase() {
+  if (process.env.DATABASE_URL) {
+    return { url: process.env.DATABASE_URL, stop: async () => undefined };
+  }
+  const { startEmbeddedPostgres } = await import(path.join(ROOT, 'dist/libs/database/src/embedded-postgres.js'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'taskoverflow-bench-'));
+  chmodSync(dir, 0o755);
+  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 0, database: 'bench' });
+  // The schema comes from the service's own migrations: start it once.
+  const migrate = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, DATABASE_URL: server.url, PORT: '0', LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const { rows } = await client.query("SELECT to_regclass('public.todos') IS NOT NULL AS ready");
+    if (rows[0].ready) break;
+    await sleep(100);
+  }
+  await client.end();
+  migrate.kill('SIGTERM');
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Replaces the table's rows with `count` todos shaped like the load test's. */
+async function seed(url, count) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('TRUNCATE todos RESTART IDENTITY');
+  await client.query(
+    `INSERT INTO todos (title, description, completed, deadline_at)
+     SELECT 'Todo number ' || n, 'A description of todo number ' || n || ' for the benchmark',
+            n % 3 = 0, now() + (n || ' hours')::interval
+     FROM generate_series(1, $1) AS n`,
+    [count],
+  );
+  await client.query('VACUUM ANALYZE todos');
+  await client.end();
+}
+
+function report(results) {
+  console.table(results);
+  const bare = Object.fromEntries(
+    results.filter((result) => result.config === 'bare').map((result) => [result.scenario, result]),
+  );
+  for (const result of results) {
+    if (result.config !== 'bare' && bare[result.scenario]) {
+      result.throughput_vs_bare = Number(
+        (result.requests_per_second / bare[result.scenario].requests_per_second).toFixed(2),
+      );
+    }
+  }
+  if (Object.keys(bare).length) {
+    console.table(
+      results
+        .filter((result) => result.throughput_vs_bare !== undefined)
+        .map(({ config, scenario, throughput_vs_bare }) => ({ config, scenario, throughput_vs_bare })),
+    );
+  }
+  const file = path.join(RESULTS, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        node: process.version,
+        cpus: cpus().length,
+        pinned: pin,
+        connections: Number(options.connections),
+        duration_s: Number(options.duration),
+        results,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`written ${path.relative(ROOT, file)}`);
+}
