@@ -10,7 +10,7 @@ export interface RequestOptions {
   /** Sent as JSON with Content-Type application/json. */
   json?: unknown;
   /** Sent as it is, with the headers given. */
-  body?: string | Buffer;
+  body?: string;
   headers?: Record<string, string>;
 }
 

@@ -1,0 +1,89 @@
+################################################################################
+# Application Load Balancer
+#
+# The practical exposed one task's public IP on port 6400; here clients reach
+# an ALB on 80 (and 443 with a certificate) that spreads requests over every
+# healthy task, and only the ALB can reach the tasks (network.tf).
+################################################################################
+
+resource "aws_lb" "this" {
+  name               = local.alb_name
+  internal           = false
+  load_balancer_type = "application"
+  security_groups    = [aws_security_group.alb.id]
+  subnets            = local.public_subnet_ids
+
+  # 60 s, below the service's 65 s keep-alive timeout (app.factory.ts): the ALB
+  # always closes an idle connection to a task first, so it never sends a
+  # request on a connection Node has just closed (which would be a 502).
+  idle_timeout = 60
+
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.alb_deletion_protection
+}
+
+resource "aws_lb_target_group" "this" {
+  name        = local.target_group_name
+  port        = local.container_port
+  protocol    = "HTTP"
+  target_type = "ip" # awsvpc tasks register by IP address
+  vpc_id      = local.vpc_id
+
+  # On scale-in or deployment, a task is drained this long before ECS sends it
+  # SIGTERM; requests here take milliseconds, 30 s is ample and keeps
+  # deployments quick (the default is 300 s).
+  deregistration_delay = 30
+
+  health_check {
+    enabled  = true
+    protocol = "HTTP"
+    port     = "traffic-port"
+
+    # Readiness, not liveness: 200 only while the task's database answers, so
+    # the ALB stops sending traffic to a task that lost its database.
+    path    = local.readiness_path
+    matcher = "200"
+
+    interval            = 10
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  # Without a certificate, serve on 80; with one, redirect to HTTPS.
+  default_action {
+    type             = local.https ? "redirect" : "forward"
+    target_group_arn = local.https ? null : aws_lb_target_group.this.arn
+
+    dynamic "redirect" {
+      for_each = local.https ? [1] : []
+
+      content {
+        port        = "443"
+        protocol    = "HTTPS"
+        status_code = "HTTP_301"
+      }
+    }
+  }
+}
+
+resource "aws_lb_listener" "https" {
+  count = local.https ? 1 : 0
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = var.ssl_policy
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+}

@@ -1,0 +1,387 @@
+################################################################################
+# CloudWatch: log groups, Logs Insights saved queries, dashboard, alarms
+#
+# Field names in the queries are the service's log schema (README, "The log
+# schema"): request_id, method, url, location, message, route, status_code,
+# duration_ms, query.
+################################################################################
+
+resource "aws_cloudwatch_log_group" "service" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+}
+
+# RDS writes the exported postgresql log here (slow statements, with their
+# request_id comment). Created ahead of the instance so it gets a retention.
+resource "aws_cloudwatch_log_group" "rds_postgresql" {
+  name              = local.db_log_group_name
+  retention_in_days = var.log_retention_days
+}
+
+################################################################################
+# Logs Insights saved queries (console: CloudWatch > Logs Insights > Saved
+# queries, folder "<name>")
+################################################################################
+
+# The practical's query, with the service's field names: every line written
+# while a request was handled, newest first.
+resource "aws_cloudwatch_query_definition" "request_trace" {
+  name            = "${local.query_name_prefix}request-trace"
+  log_group_names = [aws_cloudwatch_log_group.service.name]
+
+  query_string = <<-EOT
+    fields @timestamp, request_id, method, url, location, message
+    | filter ispresent(request_id)
+    | sort @timestamp desc
+    | limit 400
+  EOT
+}
+
+# Where the time goes: latency percentiles per route pattern, slowest first.
+resource "aws_cloudwatch_query_definition" "slowest_routes" {
+  name            = "${local.query_name_prefix}slowest-routes-p50-p95-p99"
+  log_group_names = [aws_cloudwatch_log_group.service.name]
+
+  query_string = <<-EOT
+    filter message = "Request finished"
+    | stats count(*) as requests, pct(duration_ms, 50) as p50_ms, pct(duration_ms, 95) as p95_ms, pct(duration_ms, 99) as p99_ms, max(duration_ms) as max_ms by route
+    | sort p99_ms desc
+  EOT
+}
+
+# The SQL one request ran, with each statement's duration. Replace the
+# placeholder with an X-Request-Id (from a response header, a k6 check, or
+# the request-trace query).
+resource "aws_cloudwatch_query_definition" "sql_of_one_request" {
+  name            = "${local.query_name_prefix}sql-of-one-request"
+  log_group_names = [aws_cloudwatch_log_group.service.name]
+
+  query_string = <<-EOT
+    fields @timestamp, message, duration_ms, query, error_code
+    | filter request_id = "REPLACE-WITH-REQUEST-ID" and location = "sql"
+    | sort @timestamp asc
+  EOT
+}
+
+resource "aws_cloudwatch_query_definition" "errors_by_status" {
+  name            = "${local.query_name_prefix}errors-by-status"
+  log_group_names = [aws_cloudwatch_log_group.service.name]
+
+  query_string = <<-EOT
+    filter status_code >= 400
+    | stats count(*) as requests by status_code, route
+    | sort requests desc
+  EOT
+}
+
+# The requests that spent most time in SQL.
+resource "aws_cloudwatch_query_definition" "sql_time_by_request" {
+  name            = "${local.query_name_prefix}sql-time-by-request"
+  log_group_names = [aws_cloudwatch_log_group.service.name]
+
+  query_string = <<-EOT
+    filter location = "sql"
+    | stats count(*) as queries, sum(duration_ms) as sql_ms by request_id
+    | sort sql_ms desc
+    | limit 20
+  EOT
+}
+
+# PostgreSQL's own view: statements slower than log_min_duration_statement,
+# with the request id taken from the comment the service puts first.
+resource "aws_cloudwatch_query_definition" "slow_sql_in_postgres" {
+  name            = "${local.query_name_prefix}slow-sql-in-postgres"
+  log_group_names = [aws_cloudwatch_log_group.rds_postgresql.name]
+
+  query_string = <<-EOT
+    fields @timestamp, @message
+    | filter @message like /duration: /
+    | parse @message /duration: (?<duration_ms>[0-9.]+) ms/
+    | parse @message /request_id='(?<request_id>[^']*)'/
+    | sort @timestamp desc
+    | limit 200
+  EOT
+}
+
+################################################################################
+# Dashboard
+################################################################################
+
+locals {
+  alb_dimension = aws_lb.this.arn_suffix
+  tg_dimension  = aws_lb_target_group.this.arn_suffix
+
+  dashboard = {
+    widgets = [
+      {
+        type   = "metric"
+        x      = 0
+        y      = 0
+        width  = 8
+        height = 6
+        properties = {
+          title  = "ALB requests (per minute)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          stat   = "Sum"
+          metrics = [
+            ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", local.alb_dimension, { label = "Requests" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 8
+        y      = 0
+        width  = 8
+        height = 6
+        properties = {
+          title  = "Target response time (seconds)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, { stat = "p50", label = "p50" }],
+            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, { stat = "p95", label = "p95" }],
+            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, { stat = "p99", label = "p99" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 16
+        y      = 0
+        width  = 8
+        height = 6
+        properties = {
+          title  = "5XX responses (per minute)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          stat   = "Sum"
+          metrics = [
+            ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", local.alb_dimension, { label = "From tasks" }],
+            ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", local.alb_dimension, { label = "From the ALB (no healthy target, timeouts)" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 6
+        width  = 8
+        height = 6
+        properties = {
+          title  = "Targets (tasks) healthy / unhealthy"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          stat   = "Maximum"
+          metrics = [
+            ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", local.tg_dimension, "LoadBalancer", local.alb_dimension, { label = "Healthy" }],
+            ["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", local.tg_dimension, "LoadBalancer", local.alb_dimension, { label = "Unhealthy" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 8
+        y      = 6
+        width  = 8
+        height = 6
+        properties = {
+          title  = "ECS task CPU (% of task_cpu)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          yAxis  = { left = { min = 0, max = 100 } }
+          metrics = [
+            ["AWS/ECS", "CPUUtilization", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { stat = "Average", label = "Average" }],
+            ["AWS/ECS", "CPUUtilization", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { stat = "Maximum", label = "Maximum" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 16
+        y      = 6
+        width  = 8
+        height = 6
+        properties = {
+          title  = "ECS task memory (% of task_memory)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          yAxis  = { left = { min = 0, max = 100 } }
+          metrics = [
+            ["AWS/ECS", "MemoryUtilization", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { stat = "Average", label = "Average" }],
+            ["AWS/ECS", "MemoryUtilization", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { stat = "Maximum", label = "Maximum" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 0
+        y      = 12
+        width  = 8
+        height = 6
+        properties = {
+          title  = "Running tasks (Container Insights)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          stat   = "Average"
+          metrics = [
+            ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { label = "Running" }],
+            ["ECS/ContainerInsights", "DesiredTaskCount", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { label = "Desired" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 8
+        y      = 12
+        width  = 8
+        height = 6
+        properties = {
+          title  = "RDS CPU (%)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          yAxis  = { left = { min = 0, max = 100 } }
+          metrics = [
+            ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", local.db_identifier, { stat = "Average", label = "CPU" }],
+          ]
+        }
+      },
+      {
+        type   = "metric"
+        x      = 16
+        y      = 12
+        width  = 8
+        height = 6
+        properties = {
+          title  = "RDS database connections"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", local.db_identifier, { stat = "Maximum", label = "Connections" }],
+          ]
+        }
+      },
+      {
+        type   = "log"
+        x      = 0
+        y      = 18
+        width  = 24
+        height = 6
+        properties = {
+          title  = "Latency by route (ms), from the service's Request finished lines"
+          region = local.region
+          view   = "table"
+          query  = "SOURCE '${aws_cloudwatch_log_group.service.name}' | filter message = \"Request finished\" | stats count(*) as requests, pct(duration_ms, 50) as p50_ms, pct(duration_ms, 95) as p95_ms, pct(duration_ms, 99) as p99_ms by route | sort p99_ms desc"
+        }
+      },
+    ]
+  }
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = local.dashboard_name
+  dashboard_body = jsonencode(local.dashboard)
+}
+
+################################################################################
+# Alarms (actions: alarm_sns_topic_arn, when set)
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "target_5xx_rate" {
+  alarm_name        = "${local.name}-target-5xx-rate"
+  alarm_description = "More than ${var.alarm_5xx_rate_percent}% of requests answered 5XX by the tasks (HTTPCode_Target_5XX_Count / RequestCount) in 3 of 5 minutes."
+
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_5xx_rate_percent
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  treat_missing_data  = "notBreaching" # no traffic is not an error
+
+  metric_query {
+    id          = "error_rate"
+    expression  = "100 * FILL(errors, 0) / requests"
+    label       = "Target 5XX (% of requests)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_Target_5XX_Count"
+      period      = 60
+      stat        = "Sum"
+      dimensions  = { LoadBalancer = local.alb_dimension }
+    }
+  }
+
+  metric_query {
+    id = "requests"
+
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "RequestCount"
+      period      = 60
+      stat        = "Sum"
+      dimensions  = { LoadBalancer = local.alb_dimension }
+    }
+  }
+
+  alarm_actions = local.alarm_actions
+  ok_actions    = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "p99_latency" {
+  alarm_name        = "${local.name}-p99-latency"
+  alarm_description = "p99 TargetResponseTime above ${var.alarm_p99_latency_seconds} s in 3 of 5 minutes."
+
+  namespace          = "AWS/ApplicationELB"
+  metric_name        = "TargetResponseTime"
+  dimensions         = { LoadBalancer = local.alb_dimension }
+  period             = 60
+  extended_statistic = "p99"
+
+  comparison_operator                   = "GreaterThanThreshold"
+  threshold                             = var.alarm_p99_latency_seconds
+  evaluation_periods                    = 5
+  datapoints_to_alarm                   = 3
+  treat_missing_data                    = "notBreaching"
+  evaluate_low_sample_count_percentiles = "ignore"
+
+  alarm_actions = local.alarm_actions
+  ok_actions    = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
+  alarm_name        = "${local.name}-unhealthy-targets"
+  alarm_description = "At least one task failing the readiness check (${local.readiness_path}) for 3 minutes: its database connection, or the task itself."
+
+  namespace   = "AWS/ApplicationELB"
+  metric_name = "UnHealthyHostCount"
+  dimensions = {
+    TargetGroup  = local.tg_dimension
+    LoadBalancer = local.alb_dimension
+  }
+  period    = 60
+  statistic = "Maximum"
+
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  treat_missing_data  = "notBreaching"
+
+  alarm_actions = local.alarm_actions
+  ok_actions    = local.alarm_actions
+}

@@ -1,0 +1,139 @@
+################################################################################
+# IAM
+#
+# By default two roles, each with only what it needs:
+#   - the task execution role, used by ECS itself to start a task: pull the
+#     image from this ECR repository, write to the service's log group, and read
+#     the database password from the RDS-managed secret (injected as
+#     DB_PASSWORD);
+#   - the task role, used by the service's own code: nothing at all, unless
+#     self_shipping_log_group_name is set, then logs:CreateLogGroup,
+#     CreateLogStream and PutLogEvents on that one group.
+#
+# existing_iam_role_name (e.g. "LabRole" in AWS Academy Learner Lab, where
+# iam:CreateRole is denied) uses that role for both instead; its permissions
+# are then whatever the lab grants.
+################################################################################
+
+locals {
+  create_iam_roles = var.existing_iam_role_name == null
+
+  execution_role_arn = local.create_iam_roles ? aws_iam_role.execution[0].arn : data.aws_iam_role.existing[0].arn
+  task_role_arn      = local.create_iam_roles ? aws_iam_role.task[0].arn : data.aws_iam_role.existing[0].arn
+
+  self_shipping_log_group_arn = local.self_shipping_logs ? "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${var.self_shipping_log_group_name}" : null
+}
+
+data "aws_iam_role" "existing" {
+  count = local.create_iam_roles ? 0 : 1
+
+  name = var.existing_iam_role_name
+}
+
+data "aws_iam_policy_document" "ecs_tasks_assume_role" {
+  statement {
+    sid     = "EcsTasksAssumeRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    # Only ECS acting for this account may assume the roles (confused deputy).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+################################################################################
+# Task execution role
+################################################################################
+
+resource "aws_iam_role" "execution" {
+  count = local.create_iam_roles ? 1 : 0
+
+  name               = "${local.name}-execution"
+  description        = "ECS task execution role of ${local.name}: image pull, logs, database secret"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role.json
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "EcrAuthorizationToken"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # GetAuthorizationToken has no resource-level permissions.
+  }
+
+  statement {
+    sid = "EcrPullThisRepository"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]
+    resources = [aws_ecr_repository.this.arn]
+  }
+
+  statement {
+    sid       = "AwslogsToServiceLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.service.arn}:*"]
+  }
+
+  # The RDS-managed secret is encrypted with the AWS managed key
+  # aws/secretsmanager, whose key policy already lets Secrets Manager decrypt
+  # for callers in the account: no kms:Decrypt statement is needed.
+  statement {
+    sid       = "ReadDatabaseSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_db_instance.this.master_user_secret[0].secret_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  count = local.create_iam_roles ? 1 : 0
+
+  name   = "${local.name}-execution"
+  role   = aws_iam_role.execution[0].id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+################################################################################
+# Task role
+################################################################################
+
+resource "aws_iam_role" "task" {
+  count = local.create_iam_roles ? 1 : 0
+
+  name               = "${local.name}-task"
+  description        = "ECS task role of ${local.name}: the service's own AWS calls (log self-shipping only)"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role.json
+}
+
+data "aws_iam_policy_document" "task_self_shipping" {
+  count = local.self_shipping_logs ? 1 : 0
+
+  statement {
+    sid       = "CreateSelfShippingLogGroup"
+    actions   = ["logs:CreateLogGroup"]
+    resources = [local.self_shipping_log_group_arn, "${local.self_shipping_log_group_arn}:*"]
+  }
+
+  statement {
+    sid       = "WriteSelfShippingLogStreams"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.self_shipping_log_group_arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "task_self_shipping" {
+  count = local.create_iam_roles && local.self_shipping_logs ? 1 : 0
+
+  name   = "${local.name}-self-shipping-logs"
+  role   = aws_iam_role.task[0].id
+  policy = data.aws_iam_policy_document.task_self_shipping[0].json
+}
