@@ -1,0 +1,308 @@
+import {
+  isRequestFinished,
+  isRequestStarted,
+  isSqlStatement,
+  timeOf,
+  type LogLine,
+} from './log-line';
+import { normalizeQuery } from './normalize-query';
+import { median, percentile, roundMs, sum } from './stats';
+import { decideVerdict, type Verdict } from './verdict';
+
+/** A request is reported as query-heavy past this many statements (`--max-queries`). */
+export const DEFAULT_MANY_QUERIES = 10;
+/** The same shape this often in one request is an N+1: a query per item of a list. */
+export const N_PLUS_ONE_MIN_REPEATS = 5;
+/** Request ids kept as examples per shape or per finding: enough to trace, short enough to read. */
+export const MAX_EXAMPLES = 3;
+/** Shapes listed among the slowest. */
+export const SLOWEST_SHAPES_LIMIT = 10;
+
+export interface AnalyzeOptions {
+  manyQueries?: number;
+}
+
+export interface StatusMix {
+  '2xx': number;
+  '3xx': number;
+  '4xx': number;
+  '5xx': number;
+}
+
+export interface RouteStats {
+  /** Method and route pattern (`GET /api/v1/todos/:id`), or the path when no route matched. */
+  route: string;
+  count: number;
+  status: StatusMix;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export interface RequestStats {
+  requestId: string;
+  route: string;
+  status?: number;
+  /** From the finish line; undefined when the log holds no finish line for the request. */
+  durationMs?: number;
+  sqlMs: number;
+  queryCount: number;
+  failedQueries: number;
+  /** Start line to the moment the first statement was sent: routing, validation, waiting for a pooled connection. */
+  waitBeforeFirstQueryMs?: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export interface RepeatedShape {
+  shape: string;
+  /** Requests that ran it at least N_PLUS_ONE_MIN_REPEATS times. */
+  requests: number;
+  maxRepeats: number;
+  examples: string[];
+}
+
+export interface SqlShapeStats {
+  shape: string;
+  count: number;
+  totalMs: number;
+  p95Ms: number;
+  /** Of all SQL time in the log, 0 to 1. */
+  shareOfSqlTime: number;
+  failures: number;
+  /** Requests that ran its slowest executions. */
+  examples: string[];
+}
+
+export interface FailedQuery {
+  requestId?: string;
+  shape: string;
+  errorCode?: string;
+}
+
+export interface Summary {
+  /** Requests with a finish line. */
+  requests: number;
+  /** Median over finished requests of SQL time / request time. */
+  medianSqlShare: number;
+  medianRequestMs: number;
+  medianSqlMs: number;
+  medianNonSqlMs: number;
+  medianQueriesPerRequest: number;
+  /** Median duration of a single statement. */
+  medianQueryMs: number;
+  /** The most requests in flight at once, from start and finish times. */
+  peakConcurrency: number;
+  manyQueriesThreshold: number;
+  requestsWithManyQueries: number;
+  manyQueriesExamples: string[];
+  serverErrorRate: number;
+}
+
+export interface Analysis {
+  summary: Summary;
+  routes: RouteStats[];
+  requests: RequestStats[];
+  repeatedShapes: RepeatedShape[];
+  slowestShapes: SqlShapeStats[];
+  failedRequests: { requestId: string; route: string; status: number }[];
+  failedQueries: FailedQuery[];
+  verdict: Verdict;
+}
+
+interface RequestLines {
+  started?: LogLine;
+  finished?: LogLine;
+  sql: LogLine[];
+  first: LogLine;
+}
+
+export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {}): Analysis {
+  const manyQueries = options.manyQueries ?? DEFAULT_MANY_QUERIES;
+  const grouped = groupByRequest(lines);
+  const requests = [...grouped].map(([id, request]) => requestStats(id, request));
+  const finished = requests.filter(
+    (r): r is RequestStats & { durationMs: number; status: number } =>
+      r.durationMs !== undefined && r.status !== undefined,
+  );
+  const statements = lines.filter(isSqlStatement);
+  const queryDurations = statements.map((line) => line.duration_ms ?? 0);
+  const manyQueryRequests = requests.filter((r) => r.queryCount > manyQueries);
+  const serverErrors = finished.filter((r) => r.status >= 500);
+
+  const summary: Summary = {
+    requests: finished.length,
+    medianSqlShare:
+      median(finished.map((r) => (r.durationMs > 0 ? Math.min(1, r.sqlMs / r.durationMs) : 0))) ??
+      0,
+    medianRequestMs: median(finished.map((r) => r.durationMs)) ?? 0,
+    medianSqlMs: median(finished.map((r) => r.sqlMs)) ?? 0,
+    medianNonSqlMs: median(finished.map((r) => Math.max(0, r.durationMs - r.sqlMs))) ?? 0,
+    medianQueriesPerRequest: median(finished.map((r) => r.queryCount)) ?? 0,
+    medianQueryMs: median(queryDurations) ?? 0,
+    peakConcurrency: peakConcurrency(requests),
+    manyQueriesThreshold: manyQueries,
+    requestsWithManyQueries: manyQueryRequests.length,
+    manyQueriesExamples: manyQueryRequests.slice(0, MAX_EXAMPLES).map((r) => r.requestId),
+    serverErrorRate: finished.length > 0 ? serverErrors.length / finished.length : 0,
+  };
+  const repeatedShapes = findRepeatedShapes(grouped);
+  const slowestShapes = sqlShapeStats(statements);
+
+  return {
+    summary,
+    routes: routeStats(finished),
+    requests,
+    repeatedShapes,
+    slowestShapes,
+    failedRequests: serverErrors.map((r) => ({
+      requestId: r.requestId,
+      route: r.route,
+      status: r.status,
+    })),
+    failedQueries: statements
+      .filter((line) => line.message === 'Query failed')
+      .map((line) => ({
+        requestId: line.request_id,
+        shape: normalizeQuery(line.query ?? ''),
+        errorCode: line.error_code,
+      })),
+    verdict: decideVerdict({ summary, requests, repeatedShapes, slowestShapes }),
+  };
+}
+
+function groupByRequest(lines: readonly LogLine[]): Map<string, RequestLines> {
+  const grouped = new Map<string, RequestLines>();
+  for (const line of lines) {
+    const id = line.request_id;
+    if (id === undefined) continue;
+    let request = grouped.get(id);
+    if (!request) {
+      request = { sql: [], first: line };
+      grouped.set(id, request);
+    }
+    if (isRequestStarted(line)) request.started = line;
+    else if (isRequestFinished(line)) request.finished = line;
+    else if (isSqlStatement(line)) request.sql.push(line);
+  }
+  return grouped;
+}
+
+/** `GET /api/v1/todos/:id`: the route pattern when Nest matched one, else the path without its query. */
+export function routeKey(line: LogLine): string {
+  const path = line.route ?? (line.url ?? '').split('?')[0];
+  return `${line.method ?? '?'} ${path}`;
+}
+
+function requestStats(requestId: string, request: RequestLines): RequestStats {
+  const { started, finished, sql } = request;
+  const startedAt = started ? timeOf(started) : undefined;
+  // A statement's line is written when it completes: it was sent duration_ms earlier.
+  const firstSent = Math.min(...sql.map((line) => timeOf(line) - (line.duration_ms ?? 0)));
+  return {
+    requestId,
+    route: routeKey(finished ?? request.first),
+    status: finished?.status_code,
+    durationMs: finished?.duration_ms,
+    sqlMs: roundMs(sum(sql.map((line) => line.duration_ms ?? 0))),
+    queryCount: sql.length,
+    failedQueries: sql.filter((line) => line.message === 'Query failed').length,
+    waitBeforeFirstQueryMs:
+      startedAt !== undefined && sql.length > 0
+        ? roundMs(Math.max(0, firstSent - startedAt))
+        : undefined,
+    startedAt,
+    finishedAt: finished ? timeOf(finished) : undefined,
+  };
+}
+
+function routeStats(finished: { route: string; status: number; durationMs: number }[]): RouteStats[] {
+  const byRoute = new Map<string, { status: StatusMix; durations: number[] }>();
+  for (const request of finished) {
+    let route = byRoute.get(request.route);
+    if (!route) {
+      route = { status: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 }, durations: [] };
+      byRoute.set(request.route, route);
+    }
+    const statusClass = `${Math.min(5, Math.max(2, Math.floor(request.status / 100)))}xx`;
+    route.status[statusClass as keyof StatusMix]++;
+    route.durations.push(request.durationMs);
+  }
+  return [...byRoute]
+    .map(([route, { status, durations }]) => ({
+      route,
+      count: durations.length,
+      status,
+      p50Ms: percentile(durations, 0.5) ?? 0,
+      p95Ms: percentile(durations, 0.95) ?? 0,
+      p99Ms: percentile(durations, 0.99) ?? 0,
+    }))
+    .sort((a, b) => b.count - a.count || a.route.localeCompare(b.route));
+}
+
+function findRepeatedShapes(grouped: Map<string, RequestLines>): RepeatedShape[] {
+  const byShape = new Map<string, RepeatedShape>();
+  for (const [requestId, { sql }] of grouped) {
+    const counts = new Map<string, number>();
+    for (const line of sql) {
+      const shape = normalizeQuery(line.query ?? '');
+      counts.set(shape, (counts.get(shape) ?? 0) + 1);
+    }
+    for (const [shape, repeats] of counts) {
+      if (repeats < N_PLUS_ONE_MIN_REPEATS) continue;
+      const found = byShape.get(shape) ?? { shape, requests: 0, maxRepeats: 0, examples: [] };
+      found.requests++;
+      found.maxRepeats = Math.max(found.maxRepeats, repeats);
+      if (found.examples.length < MAX_EXAMPLES) found.examples.push(requestId);
+      byShape.set(shape, found);
+    }
+  }
+  return [...byShape.values()].sort((a, b) => b.requests - a.requests);
+}
+
+function sqlShapeStats(statements: LogLine[]): SqlShapeStats[] {
+  const byShape = new Map<string, LogLine[]>();
+  for (const line of statements) {
+    const shape = normalizeQuery(line.query ?? '');
+    const runs = byShape.get(shape);
+    if (runs) runs.push(line);
+    else byShape.set(shape, [line]);
+  }
+  const totalSqlMs = sum(statements.map((line) => line.duration_ms ?? 0));
+  return [...byShape]
+    .map(([shape, runs]) => {
+      const durations = runs.map((line) => line.duration_ms ?? 0);
+      const totalMs = sum(durations);
+      const slowestFirst = [...runs].sort((a, b) => (b.duration_ms ?? 0) - (a.duration_ms ?? 0));
+      return {
+        shape,
+        count: runs.length,
+        totalMs: roundMs(totalMs),
+        p95Ms: percentile(durations, 0.95) ?? 0,
+        shareOfSqlTime: totalSqlMs > 0 ? totalMs / totalSqlMs : 0,
+        failures: runs.filter((line) => line.message === 'Query failed').length,
+        examples: [
+          ...new Set(slowestFirst.flatMap((line) => (line.request_id ? [line.request_id] : []))),
+        ].slice(0, MAX_EXAMPLES),
+      };
+    })
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, SLOWEST_SHAPES_LIMIT);
+}
+
+/** Sweep over start (+1) and finish (-1) times; a finish sorts first at a tie, so back-to-back requests do not overlap. */
+function peakConcurrency(requests: RequestStats[]): number {
+  const edges: [number, number][] = [];
+  for (const { startedAt, finishedAt } of requests) {
+    if (startedAt === undefined || finishedAt === undefined) continue;
+    edges.push([startedAt, 1], [finishedAt, -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let inFlight = 0;
+  let peak = 0;
+  for (const [, change] of edges) {
+    inFlight += change;
+    peak = Math.max(peak, inFlight);
+  }
+  return peak;
+}

@@ -1,0 +1,90 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { readCloudWatchMessages } from '../cloudwatch-source';
+import { parseLogStream, type ParsedLog } from '../log-line';
+
+/** A bad command line: the CLI prints its usage and exits 2. */
+export class UsageError extends Error {}
+
+export type LogSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'stdin' }
+  | { kind: 'cloudwatch'; logGroupName: string; sinceMs: number; logStreamNames?: string[] };
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** `90s`, `15m`, `1h`, `2d` → milliseconds. */
+export function parseSince(text: string): number {
+  const match = /^(\d+)([smhd])$/.exec(text);
+  if (!match || Number(match[1]) === 0) {
+    throw new UsageError(`--since must be a positive whole number with s, m, h or d: got "${text}"`);
+  }
+  return Number(match[1]) * DURATION_UNITS_MS[match[2]];
+}
+
+/** The source named by a positional path (`-` for stdin) or by --cloudwatch, never both. */
+export function chooseSource(
+  path: string | undefined,
+  options: { cloudwatch?: string; since?: string; stream?: string[] },
+  defaultSince: string,
+): LogSource {
+  if (options.cloudwatch !== undefined) {
+    if (path !== undefined) throw new UsageError('give a log file or --cloudwatch, not both');
+    return {
+      kind: 'cloudwatch',
+      logGroupName: options.cloudwatch,
+      sinceMs: parseSince(options.since ?? defaultSince),
+      logStreamNames: options.stream,
+    };
+  }
+  if (options.since !== undefined || options.stream !== undefined) {
+    throw new UsageError('--since and --stream go with --cloudwatch');
+  }
+  if (path === undefined || path === '-') return { kind: 'stdin' };
+  return { kind: 'file', path };
+}
+
+export async function readLogSource(source: LogSource): Promise<ParsedLog> {
+  switch (source.kind) {
+    case 'file':
+      return parseLogStream(lines(createReadStream(source.path, 'utf8')));
+    case 'stdin':
+      return parseLogStream(lines(process.stdin));
+    case 'cloudwatch': {
+      const now = Date.now();
+      const client = new CloudWatchLogsClient({});
+      try {
+        return await parseLogStream(
+          await readCloudWatchMessages(client, {
+            logGroupName: source.logGroupName,
+            startTime: now - source.sinceMs,
+            endTime: now,
+            logStreamNames: source.logStreamNames,
+          }),
+        );
+      } finally {
+        client.destroy();
+      }
+    }
+  }
+}
+
+function lines(input: NodeJS.ReadableStream): AsyncIterable<string> {
+  return createInterface({ input, crlfDelay: Infinity });
+}
+
+/** Exit 2 with the usage for a bad command line (parseArgs' own errors included), 1 for anything else. */
+export function reportError(error: unknown, usage: string): number {
+  const message = error instanceof Error ? error.message : String(error);
+  const isUsage =
+    error instanceof UsageError ||
+    (error instanceof TypeError && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));
+  console.error(isUsage ? `${message}\n\n${usage}` : message);
+  return isUsage ? 2 : 1;
+}

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+import { formatTrace } from '../report';
+import { trace } from '../trace';
+import { chooseSource, readLogSource, reportError, UsageError } from './cli-support';
+
+const USAGE = `usage: npm run trace -- <request_id> [log file | - | --cloudwatch <group> [--since 1h] [--stream <name>]...] [--json]
+
+Prints one request's timeline: its start, each SQL statement with its offset
+and duration, its other log lines, its finish. Without a source it reads stdin.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      cloudwatch: { type: 'string' },
+      since: { type: 'string' },
+      stream: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [requestId, path, ...extra] = positionals;
+  if (requestId === undefined) throw new UsageError('give a request id');
+  if (extra.length > 0) throw new UsageError('give one request id and at most one log file');
+  const { lines } = await readLogSource(chooseSource(path, values, '1h'));
+  const timeline = trace(lines, requestId);
+  if (!timeline) {
+    console.error(`no log line has request_id "${requestId}"`);
+    return 1;
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(timeline, null, 2)}\n` : formatTrace(timeline));
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = reportError(error, USAGE);
+  },
+);

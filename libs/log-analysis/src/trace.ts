@@ -1,0 +1,90 @@
+import { routeKey } from './analyze';
+import {
+  isRequestFinished,
+  isRequestStarted,
+  isSqlStatement,
+  timeOf,
+  type LogLine,
+} from './log-line';
+import { roundMs, sum } from './stats';
+
+export interface TraceEvent {
+  /** Milliseconds from the request's start; for SQL, when the statement was sent. */
+  offsetMs: number;
+  kind: 'start' | 'sql' | 'log' | 'finish';
+  level?: string;
+  location?: string;
+  message: string;
+  durationMs?: number;
+  query?: string;
+  errorCode?: string;
+  statusCode?: number;
+}
+
+export interface Trace {
+  requestId: string;
+  route: string;
+  url?: string;
+  startedAt: string;
+  status?: number;
+  durationMs?: number;
+  sqlMs: number;
+  queryCount: number;
+  events: TraceEvent[];
+}
+
+/** Every line of one request on one timeline; undefined when no line carries the id. */
+export function trace(lines: readonly LogLine[], requestId: string): Trace | undefined {
+  const own = lines.filter((line) => line.request_id === requestId);
+  if (own.length === 0) return undefined;
+  const started = own.find(isRequestStarted);
+  const finished = own.find(isRequestFinished);
+  // Without a start line (a window that cut it off), the earliest line stands in for it.
+  const origin = started ?? own.reduce((a, b) => (timeOf(b) < timeOf(a) ? b : a));
+  const originMs = timeOf(origin);
+  const sql = own.filter(isSqlStatement);
+  const events = own
+    .map((line) => toEvent(line, originMs))
+    // At equal times the lifecycle order holds: start, work, finish.
+    .sort((a, b) => a.offsetMs - b.offsetMs || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+  return {
+    requestId,
+    route: routeKey(finished ?? origin),
+    url: origin.url,
+    startedAt: origin.timestamp,
+    status: finished?.status_code,
+    durationMs: finished?.duration_ms,
+    sqlMs: roundMs(sum(sql.map((line) => line.duration_ms ?? 0))),
+    queryCount: sql.length,
+    events,
+  };
+}
+
+const KIND_ORDER: Record<TraceEvent['kind'], number> = { start: 0, sql: 1, log: 1, finish: 2 };
+
+function toEvent(line: LogLine, originMs: number): TraceEvent {
+  const common = { level: line.level, location: line.location, message: line.message };
+  if (isSqlStatement(line)) {
+    const durationMs = line.duration_ms ?? 0;
+    return {
+      ...common,
+      kind: 'sql',
+      offsetMs: roundMs(Math.max(0, timeOf(line) - durationMs - originMs)),
+      durationMs,
+      query: line.query,
+      errorCode: line.error_code,
+    };
+  }
+  const offsetMs = timeOf(line) - originMs;
+  if (isRequestStarted(line)) return { ...common, kind: 'start', offsetMs };
+  if (isRequestFinished(line)) {
+    return {
+      ...common,
+      kind: 'finish',
+      offsetMs,
+      durationMs: line.duration_ms,
+      statusCode: line.status_code,
+    };
+  }
+  return { ...common, kind: 'log', offsetMs };
+}

@@ -1,0 +1,161 @@
+import type { RepeatedShape, RequestStats, SqlShapeStats, Summary } from './analyze';
+import { median, roundMs } from './stats';
+import { clip, percent } from './text';
+
+/** Characters of SQL quoted in the verdict line. */
+const VERDICT_SHAPE_WIDTH = 80;
+
+export type Bottleneck =
+  | 'errors'
+  | 'n-plus-one'
+  | 'slow-sql'
+  | 'pool-exhaustion'
+  | 'cpu-bound'
+  | 'none';
+
+export interface Verdict {
+  bottleneck: Bottleneck;
+  /** The numbers that decided it. */
+  reason: string;
+  /** Other classes whose rule also held, most important first. */
+  alsoSeen: Bottleneck[];
+}
+
+// errors: failing requests matter more than slow ones.
+/** Share of finished requests answered 5xx. */
+export const ERROR_RATE_THRESHOLD = 0.01;
+
+// n-plus-one: one request running the same shape N_PLUS_ONE_MIN_REPEATS+ times.
+/** Share of the requests that ran SQL showing the pattern; below it, a rare path. */
+export const N_PLUS_ONE_MIN_REQUEST_SHARE = 0.05;
+
+// slow-sql: one shape that is slow itself and is where the SQL time goes.
+export const SLOW_SHAPE_P95_MS = 100;
+export const SLOW_SHAPE_MIN_SQL_SHARE = 0.5;
+
+// pool-exhaustion: statements are fast, yet requests wait before their first
+// one while many run at once: they queue for a pooled connection.
+/** A statement slower than this at the median is not "fast SQL". */
+export const FAST_QUERY_MS = 20;
+/** Median non-SQL time must be this many times the median SQL time. */
+export const POOL_NON_SQL_TO_SQL_RATIO = 4;
+/** A start-to-first-query gap counts as waiting from this long, and when it is at least half the request's non-SQL time. */
+export const POOL_MIN_WAIT_MS = 20;
+/** Share of the requests that ran SQL having such a gap. */
+export const POOL_MIN_WAITING_SHARE = 0.25;
+/** Fewer requests in flight than DB_POOL_SIZE's default cannot exhaust the pool. */
+export const POOL_MIN_CONCURRENCY = 10;
+
+// cpu-bound: slow requests whose time is neither in SQL nor spent waiting for it.
+export const SLOW_REQUEST_MS = 100;
+export const CPU_MAX_SQL_SHARE = 0.2;
+export const CPU_MAX_QUERIES = 3;
+
+interface Evidence {
+  summary: Summary;
+  requests: RequestStats[];
+  repeatedShapes: RepeatedShape[];
+  slowestShapes: SqlShapeStats[];
+}
+
+type Rule = (evidence: Evidence) => string | undefined;
+
+/**
+ * The rules in order of precedence: when several hold, the first names the
+ * dominant bottleneck. Errors first; then N+1, a code defect that also
+ * inflates SQL time and pool use; then slow SQL, which also holds
+ * connections; pool exhaustion and CPU-bound only explain time spent outside SQL.
+ */
+const RULES: [Bottleneck, Rule][] = [
+  ['errors', errorsRule],
+  ['n-plus-one', nPlusOneRule],
+  ['slow-sql', slowSqlRule],
+  ['pool-exhaustion', poolExhaustionRule],
+  ['cpu-bound', cpuBoundRule],
+];
+
+export function decideVerdict(evidence: Evidence): Verdict {
+  const held = RULES.flatMap(([bottleneck, rule]) => {
+    const reason = rule(evidence);
+    return reason === undefined ? [] : [{ bottleneck, reason }];
+  });
+  if (held.length === 0) {
+    return { bottleneck: 'none', reason: 'no rule held', alsoSeen: [] };
+  }
+  return { ...held[0], alsoSeen: held.slice(1).map((h) => h.bottleneck) };
+}
+
+export function formatVerdict(verdict: Verdict): string {
+  const also = verdict.alsoSeen.length > 0 ? ` (also: ${verdict.alsoSeen.join(', ')})` : '';
+  return `verdict: ${verdict.bottleneck}: ${verdict.reason}${also}`;
+}
+
+function errorsRule({ summary }: Evidence): string | undefined {
+  if (summary.requests === 0 || summary.serverErrorRate < ERROR_RATE_THRESHOLD) return undefined;
+  return `${percent(summary.serverErrorRate)} of ${summary.requests} requests answered 5xx`;
+}
+
+function nPlusOneRule({ requests, repeatedShapes }: Evidence): string | undefined {
+  const withSql = requests.filter((r) => r.queryCount > 0).length;
+  const top = repeatedShapes[0];
+  if (!top || withSql === 0 || top.requests / withSql < N_PLUS_ONE_MIN_REQUEST_SHARE) {
+    return undefined;
+  }
+  return (
+    `${top.requests} of ${withSql} requests with SQL ran one shape up to ${top.maxRepeats} times: ` +
+    `${clip(top.shape, VERDICT_SHAPE_WIDTH)} (e.g. ${top.examples[0]})`
+  );
+}
+
+function slowSqlRule({ slowestShapes }: Evidence): string | undefined {
+  const slow = slowestShapes.find(
+    (s) => s.p95Ms >= SLOW_SHAPE_P95_MS && s.shareOfSqlTime >= SLOW_SHAPE_MIN_SQL_SHARE,
+  );
+  if (!slow) return undefined;
+  return (
+    `p95 ${slow.p95Ms} ms, ${percent(slow.shareOfSqlTime)} of SQL time: ` +
+    `${clip(slow.shape, VERDICT_SHAPE_WIDTH)} (e.g. ${slow.examples[0] ?? 'outside requests'})`
+  );
+}
+
+function poolExhaustionRule({ summary, requests }: Evidence): string | undefined {
+  const withSql = requests.filter(
+    (r) => r.queryCount > 0 && r.durationMs !== undefined && r.waitBeforeFirstQueryMs !== undefined,
+  );
+  const waiting = withSql.filter((r) => {
+    const nonSqlMs = (r.durationMs ?? 0) - r.sqlMs;
+    const waitMs = r.waitBeforeFirstQueryMs ?? 0;
+    return waitMs >= POOL_MIN_WAIT_MS && waitMs >= nonSqlMs / 2;
+  });
+  const waitingShare = withSql.length > 0 ? waiting.length / withSql.length : 0;
+  // Over requests that ran SQL only: health checks and 404s would pull both medians to zero.
+  const medianSqlMs = median(withSql.map((r) => r.sqlMs)) ?? 0;
+  const medianNonSqlMs = median(withSql.map((r) => (r.durationMs ?? 0) - r.sqlMs)) ?? 0;
+  if (
+    summary.medianQueryMs > FAST_QUERY_MS ||
+    medianNonSqlMs < POOL_NON_SQL_TO_SQL_RATIO * medianSqlMs ||
+    waitingShare < POOL_MIN_WAITING_SHARE ||
+    summary.peakConcurrency < POOL_MIN_CONCURRENCY
+  ) {
+    return undefined;
+  }
+  return (
+    `${percent(waitingShare)} of requests with SQL waited >= ${POOL_MIN_WAIT_MS} ms before their first query ` +
+    `with up to ${summary.peakConcurrency} in flight; median ${roundMs(medianNonSqlMs)} ms outside SQL ` +
+    `vs ${medianSqlMs} ms in it, median query ${summary.medianQueryMs} ms`
+  );
+}
+
+function cpuBoundRule({ summary }: Evidence): string | undefined {
+  if (
+    summary.medianRequestMs < SLOW_REQUEST_MS ||
+    summary.medianSqlShare > CPU_MAX_SQL_SHARE ||
+    summary.medianQueriesPerRequest > CPU_MAX_QUERIES
+  ) {
+    return undefined;
+  }
+  return (
+    `median request ${summary.medianRequestMs} ms with ${percent(summary.medianSqlShare)} in SQL ` +
+    `and ${summary.medianQueriesPerRequest} queries`
+  );
+}
