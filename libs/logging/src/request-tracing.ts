@@ -4,7 +4,6 @@ import rTracer from 'cls-rtracer';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import {
-  currentRequestContext,
   REQUEST_ID_HEADER,
   type RequestContext,
   requestIdFrom,
@@ -77,7 +76,6 @@ function logFinish(
   const length = Number(reply?.getHeader('content-length'));
   const fields = {
     location: 'http',
-    ...currentRequestContext(),
     route: request.routeOptions.url,
     status_code: statusCode,
     duration_ms: roundMs(performance.now() - started),
