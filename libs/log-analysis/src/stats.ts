@@ -14,7 +14,5 @@ export function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
-/** Milliseconds to three decimals, as the service logs them, so sums do not print float noise. */
-export function roundMs(milliseconds: number): number {
-  return Math.round(milliseconds * 1000) / 1000;
-}
+// The service's own rounding, so sums of logged durations read like the logs.
+export { roundMs } from '../../logging/src/round-ms';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { analyze, DEFAULT_MANY_QUERIES } from '../analyze';
 import { formatAnalysis } from '../report';
-import { chooseSource, readLogSource, reportError, UsageError } from './cli-support';
+import { chooseSource, readLogSource, runCli, SOURCE_OPTIONS, UsageError } from './cli-support';
 
 const USAGE = `usage: npm run analyze -- <log file | - | --cloudwatch <group> [--since 15m] [--stream <name>]...> [--json] [--max-queries ${DEFAULT_MANY_QUERIES}]
 
@@ -13,14 +13,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      cloudwatch: { type: 'string' },
-      since: { type: 'string' },
-      stream: { type: 'string', multiple: true },
-      json: { type: 'boolean' },
-      'max-queries': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...SOURCE_OPTIONS, 'max-queries': { type: 'string' } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -48,11 +41,4 @@ function parseMaxQueries(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.exitCode = reportError(error, USAGE);
-  },
-);
+runCli(main, USAGE);

@@ -88,3 +88,24 @@ export function reportError(error: unknown, usage: string): number {
   console.error(isUsage ? `${message}\n\n${usage}` : message);
   return isUsage ? 2 : 1;
 }
+
+/** The options both commands take to choose and read their log source. */
+export const SOURCE_OPTIONS = {
+  cloudwatch: { type: 'string' },
+  since: { type: 'string' },
+  stream: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Runs a command's main and sets the exit code: its own, or reportError's. */
+export function runCli(main: (argv: string[]) => Promise<number>, usage: string): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.exitCode = reportError(error, usage);
+    },
+  );
+}

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatTrace } from '../report';
 import { trace } from '../trace';
-import { chooseSource, readLogSource, reportError, UsageError } from './cli-support';
+import { chooseSource, readLogSource, runCli, SOURCE_OPTIONS, UsageError } from './cli-support';
 
 const USAGE = `usage: npm run trace -- <request_id> [log file | - | --cloudwatch <group> [--since 1h] [--stream <name>]...] [--json]
 
@@ -12,13 +12,7 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      cloudwatch: { type: 'string' },
-      since: { type: 'string' },
-      stream: { type: 'string', multiple: true },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: SOURCE_OPTIONS,
   });
   if (values.help) {
     console.log(USAGE);
@@ -37,11 +31,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.exitCode = reportError(error, USAGE);
-  },
-);
+runCli(main, USAGE);
