@@ -20,6 +20,7 @@ import pg from 'pg';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MAIN = path.join(ROOT, 'dist/apps/taskoverflow/src/main.js');
+const EMBEDDED_POSTGRES = path.join(ROOT, 'dist/libs/database/src/embedded-postgres.js');
 const RESULTS = path.join(ROOT, 'bench/results');
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
@@ -98,6 +99,7 @@ if (!existsSync(MAIN)) {
   process.exit(2);
 }
 mkdirSync(RESULTS, { recursive: true });
+const { findFreePort } = await import(EMBEDDED_POSTGRES);
 // The load generator keeps to the last core; pinned servers get the first.
 if (pin) execFileSync('taskset', ['-p', '-c', String(cpus().length - 1), String(process.pid)]);
 
@@ -119,7 +121,7 @@ try {
 
 async function measure(configName, scenarioName, databaseUrl) {
   const config = CONFIGS[configName];
-  const port = 6500 + Math.floor(Math.random() * 1000);
+  const port = await findFreePort();
   const log = path.join(RESULTS, `${configName}.${scenarioName}.log`);
   const prefix = pin && config.cores !== 'all' ? ['taskset', '-c', '0'] : [];
   const [command, ...args] = [...prefix, process.execPath, ...config.command];
@@ -196,7 +198,7 @@ async function openDatabase() {
   if (process.env.DATABASE_URL) {
     return { url: process.env.DATABASE_URL, stop: async () => undefined };
   }
-  const { startEmbeddedPostgres } = await import(path.join(ROOT, 'dist/libs/database/src/embedded-postgres.js'));
+  const { startEmbeddedPostgres } = await import(EMBEDDED_POSTGRES);
   const dir = mkdtempSync(path.join(tmpdir(), 'taskoverflow-bench-'));
   chmodSync(dir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 0, database: 'bench' });
