@@ -25,7 +25,7 @@ export class AppModule {
           instrumentation: createSqlInstrumentation(logger, config.logging),
         }),
         HealthModule,
-        TodosModule,
+        TodosModule.register(config.todos),
       ],
     };
   }

@@ -48,10 +48,11 @@ describe('database schema', () => {
     const applied = await Promise.all(
       instances.map((dataSource) => runMigrationsUnderLock(dataSource, quiet)),
     );
-    expect(applied.filter((names) => names.length > 0)).toEqual([[expect.stringMatching(/^CreateTodos\d+$/)]]);
-    expect(applied.flat()).toHaveLength(1);
+    expect(applied.filter((names) => names.length > 0)).toEqual([
+      [expect.stringMatching(/^CreateTodos\d+$/), expect.stringMatching(/^TodosRevision\d+$/)],
+    ]);
     const [{ count }] = await instances[0].query('SELECT count(*)::int AS count FROM migrations');
-    expect(count).toBe(1);
+    expect(count).toBe(2);
     const [{ held }] = await instances[0].query(
       "SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
@@ -65,19 +66,28 @@ describe('database schema', () => {
     expect(pending.upQueries.map((query) => query.query)).toEqual([]);
   });
 
-  it('reverts the last migration and applies it again', async () => {
+  it('reverts every migration, newest first, and applies them again', async () => {
     const dataSource = await open(await freshDatabase(`revert_${worker}`));
     await runMigrationsUnderLock(dataSource, quiet);
-    await dataSource.undoLastMigration();
     const tables = async () =>
       (
         await dataSource.query(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
         )
       ).map((row: { table_name: string }) => row.table_name);
+    const triggers = async () =>
+      (await dataSource.query("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1")).map(
+        (row: { tgname: string }) => row.tgname,
+      );
+    expect(await tables()).toEqual(['migrations', 'todos', 'todos_revision']);
+    expect(await triggers()).toEqual(['todos_revision_on_change', 'todos_revision_on_truncate']);
+    await dataSource.undoLastMigration();
+    expect(await tables()).toEqual(['migrations', 'todos']);
+    expect(await triggers()).toEqual([]);
+    await dataSource.undoLastMigration();
     expect(await tables()).toEqual(['migrations']);
     await runMigrationsUnderLock(dataSource, quiet);
-    expect(await tables()).toEqual(['migrations', 'todos']);
+    expect(await tables()).toEqual(['migrations', 'todos', 'todos_revision']);
   });
 
   it('the list filters are served by indexes', async () => {

@@ -46,7 +46,12 @@ describe('OpenAPI document', () => {
     expect(list.parameters.map((p: { name: string; in: string }) => [p.in, p.name])).toEqual([
       ['query', 'completed'],
       ['query', 'window'],
+      ['query', 'limit'],
+      ['query', 'after_id'],
+      ['header', 'If-None-Match'],
     ]);
+    expect(Object.keys(list.responses).sort()).toEqual(['200', '304', '400']);
+    expect(Object.keys(list.responses['200'].headers).sort()).toEqual(['Cache-Control', 'ETag', 'Link']);
     expect(list.parameters[1].schema).toEqual(asJson(ListTodosQuerySchema.properties.window));
     expect(list.responses['200'].content['application/json'].schema.items).toEqual(asJson(TodoSchema));
     const get = document.paths['/api/v1/todos/{id}'].get;

@@ -14,7 +14,14 @@ export interface ApiRouteSpec {
   params?: TObject;
   querystring?: TObject;
   body?: TObject;
-  responses: Record<number, { description: string; schema?: TSchema }>;
+  responses: Record<
+    number,
+    {
+      description: string;
+      schema?: TSchema;
+      headers?: Record<string, { description: string }>;
+    }
+  >;
 }
 
 /**
@@ -48,6 +55,7 @@ export function ApiRoute(spec: ApiRouteSpec): MethodDecorator {
         status: Number(status),
         description: response.description,
         schema: response.schema,
+        headers: response.headers,
       }),
     ),
   );

@@ -10,6 +10,11 @@ import {
   loadLoggingConfig,
 } from '@app/logging';
 import { z } from 'zod';
+import {
+  loadTodosConfig,
+  TODOS_VARIABLES,
+  type TodosConfig,
+} from '../todos/todos.config';
 
 const appEnv = {
   PORT: port().default(6400),
@@ -25,6 +30,7 @@ export const CONFIG_VARIABLES = [
   ...Object.keys(appEnv),
   ...DATABASE_VARIABLES,
   ...LOGGING_VARIABLES,
+  ...TODOS_VARIABLES,
 ];
 
 export interface AppConfig {
@@ -38,6 +44,7 @@ export interface Config {
   app: AppConfig;
   database: DatabaseConfig;
   logging: LoggingConfig;
+  todos: TodosConfig;
 }
 
 /** Reads and validates every setting; throws a ConfigError naming each bad variable. */
@@ -52,5 +59,6 @@ export function loadConfig(env: Env = process.env): Config {
     },
     database: loadDatabaseConfig(env),
     logging: loadLoggingConfig(env),
+    todos: loadTodosConfig(env),
   };
 }

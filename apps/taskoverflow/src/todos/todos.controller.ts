@@ -10,8 +10,11 @@ import {
   Post,
   Put,
   Query,
+  Req,
+  Res,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiRoute } from '../common/api-route.decorator';
 import { ErrorSchema } from '../common/error.schema';
 import {
@@ -26,7 +29,8 @@ import {
   type UpdateTodo,
   UpdateTodoSchema,
 } from './dto/todo.schema';
-import { type JsonText, TodosService } from './todos.service';
+import { ifNoneMatchMatches } from './if-none-match';
+import { type JsonText, type TodoList, TodosService } from './todos.service';
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const badRequest = { description: 'Invalid input', schema: ErrorSchema };
@@ -40,17 +44,45 @@ export class TodosController {
   constructor(private readonly todos: TodosService) {}
 
   @Get()
-  @Header('Content-Type', JSON_CONTENT_TYPE)
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description:
+      'The ETag of a list fetched before: 304 with no body while the todos are unchanged.',
+  })
   @ApiRoute({
     summary: 'List todos in creation order',
     querystring: ListTodosQuerySchema,
     responses: {
-      200: { description: 'The todos', schema: TodoListSchema },
+      200: {
+        description:
+          'The todos, the whole list or one page of it.',
+        schema: TodoListSchema,
+        headers: {
+          ETag: {
+            description:
+              'The todos revision, for If-None-Match (not with `window`, `limit` or `after_id`).',
+          },
+          'Cache-Control': {
+            description: '`no-cache`: keep the list, but revalidate it.',
+          },
+          Link: {
+            description:
+              '`<…>; rel="next"`: the next page, when paging and more todos follow.',
+          },
+        },
+      },
+      304: { description: 'Unchanged since the ETag in If-None-Match' },
       400: badRequest,
     },
   })
-  list(@Query() query: ListTodosQuery): Promise<JsonText> {
-    return this.todos.list(query);
+  async list(
+    @Query() query: ListTodosQuery,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const list = await this.todos.list(query);
+    return sendList(list, request, reply);
   }
 
   @Get(':id')
@@ -128,4 +160,34 @@ function found(todo: JsonText | undefined): JsonText {
     throw new NotFoundException({ error: 'Todo not found' });
   }
   return todo;
+}
+
+/** Conditional requests and paging headers need the reply itself. */
+function sendList(
+  list: TodoList,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (list.revision !== undefined) {
+    // Clients and caches may keep the list but must ask before reusing it.
+    const etag = `"${list.revision}"`;
+    void reply.header('etag', etag).header('cache-control', 'no-cache');
+    if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
+      return reply.code(304).send();
+    }
+  }
+  if (list.nextAfterId !== undefined) {
+    void reply.header(
+      'link',
+      `<${nextPageUrl(request.url, list.nextAfterId)}>; rel="next"`,
+    );
+  }
+  return reply.header('content-type', JSON_CONTENT_TYPE).send(list.body);
+}
+
+/** The request's own path and query with the next cursor, as a relative reference. */
+function nextPageUrl(requestUrl: string, afterId: number): string {
+  const url = new URL(requestUrl, 'http://localhost');
+  url.searchParams.set('after_id', String(afterId));
+  return `${url.pathname}${url.search}`;
 }

@@ -1,9 +1,20 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TodoListCache } from './todo-list.cache';
+import { TODOS_CONFIG, type TodosConfig } from './todos.config';
 import { TodosController } from './todos.controller';
 import { TodosService } from './todos.service';
 
-@Module({
-  controllers: [TodosController],
-  providers: [TodosService],
-})
-export class TodosModule {}
+@Module({})
+export class TodosModule {
+  static register(config: TodosConfig): DynamicModule {
+    return {
+      module: TodosModule,
+      controllers: [TodosController],
+      providers: [
+        TodosService,
+        TodoListCache,
+        { provide: TODOS_CONFIG, useValue: config },
+      ],
+    };
+  }
+}

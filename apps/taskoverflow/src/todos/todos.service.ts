@@ -1,11 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CreateTodo, ListTodosQuery, UpdateTodo } from './dto/todo.schema';
 import { asUtcTimestamp } from './input-timestamp';
+import { TodoListCache } from './todo-list.cache';
+import { TODOS_CONFIG, type TodosConfig } from './todos.config';
 import {
   DELETE_TODO,
   INSERT_TODO,
   listTodos,
+  listTodosPage,
+  SELECT_REVISION,
   SELECT_TODO,
   UPDATABLE_COLUMNS,
   updateTodo,
@@ -14,20 +18,65 @@ import {
 /** A response body already rendered as JSON text by PostgreSQL. */
 export type JsonText = string;
 
+export interface TodoList {
+  body: JsonText;
+  /** The todos revision the body reflects, when nothing but the data decides it (no window, no paging). */
+  revision?: string;
+  /** The cursor of the next page, when paging and more todos follow. */
+  nextAfterId?: number;
+}
+
 /**
  * Queries go through TypeORM's DataSource so that its logger and connection
  * pool see every statement; the SQL itself is hand-written (todos.sql.ts).
  */
 @Injectable()
 export class TodosService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly listCache: TodoListCache,
+    @Inject(TODOS_CONFIG) private readonly config: TodosConfig,
+  ) {}
 
-  async list(query: ListTodosQuery): Promise<JsonText> {
-    const { sql, parameters } = listTodos({
-      completed: query.completed,
-      windowDays: query.window,
-    });
-    return (await this.queryOne(sql, parameters)) ?? '[]';
+  /**
+   * The whole list is what pollers fetch again and again: it is served from
+   * this process's cache after one query for the revision, and rendered
+   * afresh only when the todos changed. A window depends on the clock and a
+   * page on its cursor, so those are always rendered.
+   */
+  async list(query: ListTodosQuery): Promise<TodoList> {
+    const filter = { completed: query.completed, windowDays: query.window };
+    if (query.limit !== undefined || query.after_id !== undefined) {
+      const { sql, parameters } = listTodosPage(filter, {
+        limit: query.limit,
+        afterId: query.after_id,
+      });
+      const [page] = await this.query<{
+        body: JsonText;
+        next_after_id: number | null;
+      }>(sql, parameters);
+      return { body: page.body, nextAfterId: page.next_after_id ?? undefined };
+    }
+    const { sql, parameters } = listTodos(filter);
+    if (query.window !== undefined) {
+      const [list] = await this.query<{ body: JsonText }>(sql, parameters);
+      return { body: list.body };
+    }
+    const key = String(query.completed);
+    if (this.config.listCache && this.listCache.has(key)) {
+      const [{ revision }] = await this.query<{ revision: string }>(
+        SELECT_REVISION,
+        [],
+      );
+      const body = this.listCache.get(key, revision);
+      if (body !== undefined) return { body, revision };
+    }
+    const [list] = await this.query<{ revision: string; body: JsonText }>(
+      sql,
+      parameters,
+    );
+    if (this.config.listCache) this.listCache.set(key, list.revision, list.body);
+    return list;
   }
 
   get(id: number): Promise<JsonText | undefined> {
@@ -65,10 +114,11 @@ export class TodosService {
     sql: string,
     parameters: unknown[],
   ): Promise<JsonText | undefined> {
-    const rows: { body: JsonText }[] = await this.dataSource.query(
-      sql,
-      parameters,
-    );
-    return rows[0]?.body;
+    const [row] = await this.query<{ body: JsonText }>(sql, parameters);
+    return row?.body;
+  }
+
+  private query<Row>(sql: string, parameters: unknown[]): Promise<Row[]> {
+    return this.dataSource.query(sql, parameters);
   }
 }

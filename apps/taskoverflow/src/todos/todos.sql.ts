@@ -62,28 +62,90 @@ export interface ListFilter {
   windowDays?: number;
 }
 
-/** The list as one JSON array text in column `body`, in creation order. */
+export interface ListPage {
+  afterId?: number;
+  limit?: number;
+}
+
+/** The todos table's change counter (see the TodosRevision migration), as text. */
+const REVISION = '(SELECT sum(revision)::text FROM todos_revision)';
+
+export const SELECT_REVISION = `SELECT ${REVISION} AS revision`;
+
+function listConditions(
+  filter: ListFilter & { afterId?: number },
+  parameters: unknown[],
+): string[] {
+  const conditions: string[] = [];
+  const add = (value: unknown) => `$${parameters.push(value)}`;
+  if (filter.completed !== undefined) {
+    conditions.push(`completed = ${add(filter.completed)}`);
+  }
+  if (filter.windowDays !== undefined) {
+    conditions.push(
+      `deadline_at <= now() + make_interval(days => ${add(filter.windowDays)})`,
+    );
+  }
+  if (filter.afterId !== undefined) {
+    conditions.push(`id > ${add(filter.afterId)}`);
+  }
+  return conditions;
+}
+
+const where = (conditions: string[]) =>
+  conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+
+const JSON_ARRAY =
+  "coalesce('[' || string_agg(row_to_json(t)::text, ',' ORDER BY t.id) || ']', '[]')";
+
+/**
+ * The whole (filtered) list as one JSON array text in column `body`, in
+ * creation order, with the revision it reflects: one statement, one snapshot.
+ */
 export function listTodos(filter: ListFilter): {
   sql: string;
   parameters: unknown[];
 } {
-  const conditions: string[] = [];
   const parameters: unknown[] = [];
-  if (filter.completed !== undefined) {
-    parameters.push(filter.completed);
-    conditions.push(`completed = $${parameters.length}`);
-  }
-  if (filter.windowDays !== undefined) {
-    parameters.push(filter.windowDays);
-    conditions.push(
-      `deadline_at <= now() + make_interval(days => $${parameters.length})`,
-    );
-  }
-  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+  const conditions = listConditions(filter, parameters);
   return {
     sql:
-      `SELECT coalesce('[' || string_agg(row_to_json(t)::text, ',' ORDER BY t.id) || ']', '[]') AS body ` +
-      `FROM (SELECT ${TODO_FIELDS} FROM todos${where}) t`,
+      `SELECT ${REVISION} AS revision, ${JSON_ARRAY} AS body ` +
+      `FROM (SELECT ${TODO_FIELDS} FROM todos${where(conditions)}) t`,
+    parameters,
+  };
+}
+
+/**
+ * One page of the list (ids after `afterId`, at most `limit`) in column
+ * `body`, and in `next_after_id` the cursor of the next page when more todos
+ * match, else null.
+ */
+export function listTodosPage(
+  filter: ListFilter,
+  page: ListPage,
+): {
+  sql: string;
+  parameters: unknown[];
+} {
+  const parameters: unknown[] = [];
+  const conditions = listConditions(
+    { ...filter, afterId: page.afterId },
+    parameters,
+  );
+  const limit =
+    page.limit === undefined ? '' : ` LIMIT $${parameters.push(page.limit)}`;
+  // The same conditions, with the page's last id as the cursor, say whether any todo follows.
+  const following = [
+    ...listConditions(filter, parameters),
+    'id > (SELECT max(id) FROM t)',
+  ];
+  return {
+    sql:
+      `WITH t AS (SELECT ${TODO_FIELDS} FROM todos${where(conditions)} ORDER BY id${limit}) ` +
+      `SELECT ${JSON_ARRAY} AS body, ` +
+      `CASE WHEN EXISTS (SELECT 1 FROM todos${where(following)}) THEN max(t.id) END AS next_after_id ` +
+      'FROM t',
     parameters,
   };
 }

@@ -102,6 +102,9 @@ export const TodoIdParamsSchema = Type.Object(
 );
 export type TodoIdParams = Static<typeof TodoIdParamsSchema>;
 
+/** The largest page `limit` allows. */
+export const MAX_PAGE_SIZE = 1000;
+
 /** Bounds the date arithmetic: about 2,700 years ahead. */
 export const MAX_WINDOW_DAYS = 1_000_000;
 
@@ -116,6 +119,22 @@ export const ListTodosQuerySchema = Type.Object(
         maximum: MAX_WINDOW_DAYS,
         description:
           'Only todos whose deadline is at most this many days from now (todos without a deadline are left out).',
+      }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PAGE_SIZE,
+        description:
+          'Page through the list: at most this many todos. When more follow, a `Link: <…>; rel="next"` header gives the next page. Without `limit` or `after_id` the whole list comes back.',
+      }),
+    ),
+    after_id: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_TODO_ID,
+        description:
+          'Only todos with an id greater than this (the cursor of the next page).',
       }),
     ),
   },
