@@ -4,7 +4,11 @@
 //
 //   npm run build && npm run bench -- [--configs default,no-sql-log,workers-2,bare]
 //     [--scenarios list-100,list-1000,get-one,create-delete]
-//     [--duration 10] [--warmup 2] [--connections 50] [--no-pin]
+//     [--duration 10] [--warmup 2] [--connections 50] [--no-pin] [--cpu-prof]
+//
+// --cpu-prof writes a V8 CPU profile per server process to
+// bench/results/profiles/<config>.<scenario>/; `node bench/profile-summary.mjs <dir>`
+// says which packages the busy time went to (or open it in Chrome DevTools).
 //
 // Requests per second swing with whatever else the machine does; server CPU
 // milliseconds per request (the process's own user+system time over the
@@ -25,10 +29,12 @@ const RESULTS = path.join(ROOT, 'bench/results');
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
 /** Named configurations: how the server is started. */
+const ONE_PROCESS = { WEB_CONCURRENCY: '1' };
 const CONFIGS = {
-  default: { command: [MAIN], env: {} },
-  'no-sql-log': { command: [MAIN], env: { LOG_SQL: 'false' } },
-  'no-log': { command: [MAIN], env: { LOG_LEVEL: 'fatal' } },
+  default: { command: [MAIN], env: ONE_PROCESS },
+  'no-sql-log': { command: [MAIN], env: { ...ONE_PROCESS, LOG_SQL: 'false' } },
+  'no-log': { command: [MAIN], env: { ...ONE_PROCESS, LOG_LEVEL: 'fatal' } },
+  'no-list-cache': { command: [MAIN], env: { ...ONE_PROCESS, TODOS_LIST_CACHE: 'false' } },
   'workers-2': { command: [MAIN], env: { WEB_CONCURRENCY: '2' }, cores: 'all' },
   bare: { command: [path.join(ROOT, 'bench/bare-server.mjs')], env: {} },
 };
@@ -82,6 +88,7 @@ const { values: options } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     'no-pin': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 
@@ -124,7 +131,10 @@ async function measure(configName, scenarioName, databaseUrl) {
   const port = await findFreePort();
   const log = path.join(RESULTS, `${configName}.${scenarioName}.log`);
   const prefix = pin && config.cores !== 'all' ? ['taskset', '-c', '0'] : [];
-  const [command, ...args] = [...prefix, process.execPath, ...config.command];
+  const profile = options['cpu-prof']
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles', `${configName}.${scenarioName}`)}`]
+    : [];
+  const [command, ...args] = [...prefix, process.execPath, ...profile, ...config.command];
   const server = spawn(command, args, {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ...config.env },
     stdio: ['ignore', 'pipe', 'pipe'],

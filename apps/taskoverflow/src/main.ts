@@ -75,8 +75,9 @@ function stopOnSignals(
 }
 
 /**
- * WEB_CONCURRENCY > 1: this process forks that many workers, which share the
- * port (node:cluster), and supervises them. An embedded PostgreSQL is started
+ * WEB_CONCURRENCY > 1 (by default, a task with more than one vCPU): this
+ * process forks that many workers, which share the port (node:cluster), and
+ * supervises them. An embedded PostgreSQL is started
  * here, once, for all of them; migrations are safe to run in each (they take
  * an advisory lock). A worker that dies after start-up is replaced; one that
  * dies during start-up (bad database, say) stops the whole service. SIGTERM
@@ -84,8 +85,15 @@ function stopOnSignals(
  */
 async function runPrimary(logging: Logging, config: Config): Promise<void> {
   const database = await resolveDatabaseTarget(config.database);
-  const workerEnv =
-    database.target.kind === 'url' ? { DATABASE_URL: database.target.url } : {};
+  const workers = config.app.webConcurrency;
+  // DB_POOL_SIZE is the task's budget of connections, shared out among the
+  // workers, so the database's connection limit sees the same total whatever
+  // the task size (each worker needs one).
+  const poolSize = Math.max(1, Math.floor(config.database.poolSize / workers));
+  const workerEnv = {
+    DB_POOL_SIZE: String(poolSize),
+    ...(database.target.kind === 'url' ? { DATABASE_URL: database.target.url } : {}),
+  };
   const started = new Set<number>();
   let stopping = false;
 
@@ -130,8 +138,10 @@ async function runPrimary(logging: Logging, config: Config): Promise<void> {
     logger.error(`Worker ${worker.process.pid} exited (${code ?? signal}); starting another`);
     cluster.fork(workerEnv);
   });
-  for (let i = 0; i < config.app.webConcurrency; i++) cluster.fork(workerEnv);
-  logger.log(`Started ${config.app.webConcurrency} worker processes`);
+  for (let i = 0; i < workers; i++) cluster.fork(workerEnv);
+  logger.log(
+    `Started ${workers} worker processes with ${poolSize} database connections each`,
+  );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, (received) => {
       logger.log(`${received} received: stopping the workers`);

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { request } from './support/http';
 import { type ServiceProcess, spawnService } from './support/service-process';
 import { TcpProxy } from './support/tcp-proxy';
@@ -149,8 +150,8 @@ describe('service lifecycle', () => {
 });
 
 describe('several processes (WEB_CONCURRENCY)', () => {
-  it('serves from N workers, replaces one that dies, and drains them all on SIGTERM', async () => {
-    const service = spawnService({ DATABASE_URL: workerDatabaseUrl(), WEB_CONCURRENCY: '2' });
+  it('serves from N workers sharing DB_POOL_SIZE, replaces one that dies, and drains them all on SIGTERM', async () => {
+    const service = spawnService({ DATABASE_URL: workerDatabaseUrl(), WEB_CONCURRENCY: '2', DB_POOL_SIZE: '4' });
     try {
       const baseUrl = await service.listening;
       await service.waitForOutput(/listening on[\s\S]*listening on/);
@@ -167,6 +168,18 @@ describe('several processes (WEB_CONCURRENCY)', () => {
         service.logLines().filter((line) => line.message === 'Request finished').map((line) => line.pid),
       );
       expect(served.size).toBeGreaterThanOrEqual(1);
+      expect(service.output()).toMatch(/Started 2 worker processes with 2 database connections each/);
+      const observer = new Client({ connectionString: workerDatabaseUrl() });
+      await observer.connect();
+      try {
+        const { rows } = await observer.query<{ connections: number }>(
+          "SELECT count(*)::int AS connections FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'taskoverflow'",
+        );
+        expect(rows[0].connections).toBeGreaterThanOrEqual(2);
+        expect(rows[0].connections).toBeLessThanOrEqual(4);
+      } finally {
+        await observer.end();
+      }
 
       process.kill(first as number, 'SIGKILL');
       await service.waitForOutput(/exited \(SIGKILL\); starting another/);

@@ -1,5 +1,6 @@
 import { ConfigError } from '@app/config';
 import { loadConfig } from './app.config';
+import { availableCpus } from './available-cpus';
 
 describe('loadConfig', () => {
   it('defaults to port 6400 on every interface, with a shutdown deadline under ECS 30 s', () => {
@@ -7,7 +8,7 @@ describe('loadConfig', () => {
       port: 6400,
       host: '0.0.0.0',
       shutdownTimeoutMs: 25_000,
-      webConcurrency: 1,
+      webConcurrency: availableCpus(),
     });
   });
 

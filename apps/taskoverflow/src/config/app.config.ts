@@ -10,6 +10,7 @@ import {
   loadLoggingConfig,
 } from '@app/logging';
 import { z } from 'zod';
+import { availableCpus } from './available-cpus';
 import {
   loadTodosConfig,
   TODOS_VARIABLES,
@@ -21,8 +22,9 @@ const appEnv = {
   HOST: z.string().min(1).default('0.0.0.0'),
   // ECS waits 30 s between SIGTERM and SIGKILL; finish before that.
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(25_000),
-  // Node processes serving requests; one uses about one vCPU, so match the task's vCPUs.
-  WEB_CONCURRENCY: integer(1, 64).default(1),
+  // Node processes serving requests; one uses about one vCPU. Default: the
+  // container's whole CPUs (its cgroup quota), so a 4-vCPU task uses all four.
+  WEB_CONCURRENCY: integer(1, 64).optional(),
 };
 
 /** Every environment variable the service reads, for checks of deployment files. */
@@ -55,7 +57,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: vars.PORT,
       host: vars.HOST,
       shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
-      webConcurrency: vars.WEB_CONCURRENCY,
+      webConcurrency: vars.WEB_CONCURRENCY ?? availableCpus(),
     },
     database: loadDatabaseConfig(env),
     logging: loadLoggingConfig(env),

@@ -33,6 +33,8 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
       NO_COLOR: '1',
       HOST: '127.0.0.1',
       PORT: '0',
+      // One process unless a test asks for more: the default follows the machine's CPUs.
+      WEB_CONCURRENCY: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
