@@ -1,5 +1,6 @@
 import type { ConnectionTarget } from '@app/database';
 import { createNestLogger, genReqId, registerRequestTracing } from '@app/logging';
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   FastifyAdapter,
@@ -18,11 +19,15 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 /** Above the ALB's 60 s idle timeout, so the ALB, not Node, closes idle connections (no 502s). */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-/** Builds and initialises the application; the caller decides when to listen. */
+/**
+ * Builds and initialises the application; the caller decides when to listen.
+ * `extraModules` are mounted beside the app's own (tests plant routes with it).
+ */
 export async function createApp(
   config: Config,
   database: ConnectionTarget,
   logger: Logger,
+  extraModules: DynamicModule[] = [],
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -37,7 +42,7 @@ export async function createApp(
   fastify.removeContentTypeParser('text/plain');
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(config, database, logger),
+    AppModule.register(config, database, logger, extraModules),
     adapter,
     // bodyParser: false keeps Nest from adding a form-urlencoded parser.
     { logger: createNestLogger(logger), bodyParser: false, abortOnError: false },

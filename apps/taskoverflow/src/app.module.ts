@@ -13,11 +13,12 @@ export class AppModule {
     config: Config,
     database: ConnectionTarget,
     logger: Logger,
+    extraModules: DynamicModule[] = [],
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggingModule.forRoot(logger),
+        LoggingModule.forRoot(logger, config.logging),
         DatabaseModule.forRoot({
           config: config.database,
           target: database,
@@ -26,6 +27,7 @@ export class AppModule {
         }),
         HealthModule,
         TodosModule.register(config.todos),
+        ...extraModules,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { GET_QUERY, healthyTraffic, LIST_QUERY, logOf, type SyntheticRequest } from '../test/synthetic-log';
+import { GET_QUERY, healthyTraffic, LIST_QUERY, logOf, metricsLine, type SyntheticRequest } from '../test/synthetic-log';
 import { analyze } from './analyze';
 import { formatAnalysis } from './report';
 import { formatVerdict } from './verdict';
@@ -205,6 +205,42 @@ describe('the verdict', () => {
     expect(formatVerdict(verdict)).toMatch(
       /^verdict: slow-sql: p95 300 ms, 96\.8% of SQL time: SELECT count\(\*\) FROM todos .* \(e\.g\. report-\d\)$/,
     );
+  });
+
+  it('names cpu-bound before slow-sql when the event loop was saturated under load: in-process SQL timings stretch with it', () => {
+    // Cheap statements that look slow because their results waited for a busy event loop.
+    const stretched: SyntheticRequest[] = Array.from({ length: 20 }, (_, i) => ({
+      id: `busy-${i}`,
+      startMs: T0 + i * 250,
+      durationMs: 240,
+      queries: [{ query: 'SELECT count(*) FROM todos', atMs: 2, durationMs: 120 }],
+    }));
+    const busy = [1, 2, 3, 4, 5].map((s) => metricsLine(T0 + s * 1000, 0.97));
+    const lines = [...logOf(stretched), ...busy];
+
+    const { summary, verdict } = analyze(lines);
+
+    expect(summary.medianLoadedEventLoopUtilization).toBe(0.97);
+    expect(verdict.bottleneck).toBe('cpu-bound');
+    expect(verdict.alsoSeen).toContain('slow-sql');
+    expect(formatVerdict(verdict)).toMatch(/event loop was busy 97\.0% of the time under load/);
+    // Without the metrics lines, the same log reads as slow SQL.
+    expect(analyze(logOf(stretched)).verdict.bottleneck).toBe('slow-sql');
+  });
+
+  it('judges the event loop only over intervals in which requests finished', () => {
+    const requests = healthyTraffic(40, T0);
+    // Busy while nothing was served (start-up, a batch job), then idle under load.
+    const metrics = [
+      metricsLine(T0 - 3000, 1),
+      metricsLine(T0 - 2000, 1),
+      metricsLine(T0 - 1000, 1),
+      metricsLine(T0 + 1000, 0.2),
+    ];
+    const { summary, verdict } = analyze([...logOf(requests), ...metrics]);
+    expect(summary.medianLoadedEventLoopUtilization).toBe(0.2);
+    expect(verdict.bottleneck).toBe('none');
+    expect(analyze(logOf(requests)).summary.medianLoadedEventLoopUtilization).toBeUndefined();
   });
 
   it('names pool-exhaustion when fast queries wait for a connection under concurrency', () => {

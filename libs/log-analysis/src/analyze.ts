@@ -1,4 +1,5 @@
 import {
+  isProcessMetrics,
   isRequestFinished,
   isRequestStarted,
   isSqlStatement,
@@ -97,6 +98,11 @@ export interface Summary {
   requestsWithManyQueries: number;
   manyQueriesExamples: string[];
   serverErrorRate: number;
+  /**
+   * Median event-loop utilisation (0–1) over the process metrics lines whose
+   * interval saw requests finish; undefined when the log has none.
+   */
+  medianLoadedEventLoopUtilization?: number;
 }
 
 export interface Analysis {
@@ -145,6 +151,7 @@ export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {})
     requestsWithManyQueries: manyQueryRequests.length,
     manyQueriesExamples: manyQueryRequests.slice(0, MAX_EXAMPLES).map((r) => r.requestId),
     serverErrorRate: finished.length > 0 ? serverErrors.length / finished.length : 0,
+    medianLoadedEventLoopUtilization: median(loadedUtilizations(lines, finished)),
   };
   const repeatedShapes = findRepeatedShapes(grouped);
   const slowestShapes = sqlShapeStats(statements);
@@ -169,6 +176,26 @@ export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {})
       })),
     verdict: decideVerdict({ summary, requests, repeatedShapes, slowestShapes }),
   };
+}
+
+/**
+ * Utilisation from the metrics lines of intervals in which requests finished:
+ * idle stretches of a long log would otherwise hide a saturated peak.
+ */
+function loadedUtilizations(
+  lines: readonly LogLine[],
+  finished: readonly RequestStats[],
+): number[] {
+  const finishes = finished
+    .map((r) => r.finishedAt)
+    .filter((at): at is number => at !== undefined)
+    .sort((a, b) => a - b);
+  return lines.filter(isProcessMetrics).flatMap((line) => {
+    const end = timeOf(line);
+    const intervalMs = typeof line.interval_ms === 'number' ? line.interval_ms : 0;
+    const loaded = finishes.some((at) => at > end - intervalMs && at <= end);
+    return loaded ? [line.event_loop_utilization] : [];
+  });
 }
 
 function groupByRequest(lines: readonly LogLine[]): Map<string, RequestLines> {

@@ -25,6 +25,11 @@ export function formatAnalysis(analysis: Analysis, skippedLines = 0): string {
       `median queries per request ${summary.medianQueriesPerRequest} (median query ${summary.medianQueryMs} ms)`,
       `requests > ${summary.manyQueriesThreshold} queries       ${summary.requestsWithManyQueries}${examples(summary.manyQueriesExamples)}`,
       `5xx rate                   ${percent(summary.serverErrorRate)}`,
+      `event loop busy under load ${
+        summary.medianLoadedEventLoopUtilization === undefined
+          ? 'unknown (no Process metrics lines)'
+          : percent(summary.medianLoadedEventLoopUtilization)
+      }`,
       ...(skippedLines > 0 ? [`lines skipped (not JSON)    ${skippedLines}`] : []),
     ]),
   );

@@ -46,7 +46,11 @@ export const POOL_MIN_WAITING_SHARE = 0.25;
 /** Fewer requests in flight than DB_POOL_SIZE's default cannot exhaust the pool. */
 export const POOL_MIN_CONCURRENCY = 10;
 
-// cpu-bound: slow requests whose time is neither in SQL nor spent waiting for it.
+// cpu-bound: the event loop was busy nearly all the time under load (from the
+// process metrics lines), or slow requests spent their time neither in SQL
+// nor waiting for it.
+/** Median event-loop utilisation under load from which the process is saturated. */
+export const SATURATED_EVENT_LOOP_UTILIZATION = 0.9;
 export const SLOW_REQUEST_MS = 100;
 export const CPU_MAX_SQL_SHARE = 0.2;
 export const CPU_MAX_QUERIES = 3;
@@ -63,12 +67,15 @@ type Rule = (evidence: Evidence) => string | undefined;
 /**
  * The rules in order of precedence: when several hold, the first names the
  * dominant bottleneck. Errors first; then N+1, a code defect that also
- * inflates SQL time and pool use; then slow SQL, which also holds
- * connections; pool exhaustion and CPU-bound only explain time spent outside SQL.
+ * inflates SQL time and pool use; then a saturated event loop, which
+ * stretches every duration measured in the process, SQL included, so it
+ * comes before slow SQL; slow SQL also holds connections; pool exhaustion
+ * and slow requests outside SQL only explain time spent outside SQL.
  */
 const RULES: [Bottleneck, Rule][] = [
   ['errors', errorsRule],
   ['n-plus-one', nPlusOneRule],
+  ['cpu-bound', saturatedEventLoopRule],
   ['slow-sql', slowSqlRule],
   ['pool-exhaustion', poolExhaustionRule],
   ['cpu-bound', cpuBoundRule],
@@ -82,7 +89,9 @@ export function decideVerdict(evidence: Evidence): Verdict {
   if (held.length === 0) {
     return { bottleneck: 'none', reason: 'no rule held', alsoSeen: [] };
   }
-  return { ...held[0], alsoSeen: held.slice(1).map((h) => h.bottleneck) };
+  const alsoSeen = new Set(held.slice(1).map((h) => h.bottleneck));
+  alsoSeen.delete(held[0].bottleneck);
+  return { ...held[0], alsoSeen: [...alsoSeen] };
 }
 
 export function formatVerdict(verdict: Verdict): string {
@@ -143,6 +152,17 @@ function poolExhaustionRule({ summary, requests }: Evidence): string | undefined
     `${percent(waitingShare)} of requests with SQL waited >= ${POOL_MIN_WAIT_MS} ms before their first query ` +
     `with up to ${summary.peakConcurrency} in flight; median ${roundMs(medianNonSqlMs)} ms outside SQL ` +
     `vs ${medianSqlMs} ms in it, median query ${summary.medianQueryMs} ms`
+  );
+}
+
+function saturatedEventLoopRule({ summary }: Evidence): string | undefined {
+  const utilization = summary.medianLoadedEventLoopUtilization;
+  if (utilization === undefined || utilization < SATURATED_EVENT_LOOP_UTILIZATION) {
+    return undefined;
+  }
+  return (
+    `the event loop was busy ${percent(utilization)} of the time under load (median of the process ` +
+    `metrics), so requests queue for the CPU and every duration measured in the process, SQL included, stretches`
   );
 }
 

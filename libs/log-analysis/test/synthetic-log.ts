@@ -84,3 +84,16 @@ export function healthyTraffic(
     queries: [{ query: LIST_QUERY, atMs: 3, durationMs: 2 }],
   }));
 }
+
+/** A process's `Process metrics` line at `atMs`, covering the `intervalMs` before it. */
+export function metricsLine(atMs: number, utilization: number, intervalMs = 1000): LogLine {
+  return {
+    ...BASE,
+    level: 'info',
+    timestamp: new Date(atMs).toISOString(),
+    location: 'process',
+    message: 'Process metrics',
+    interval_ms: intervalMs,
+    event_loop_utilization: utilization,
+  };
+}

@@ -1,6 +1,7 @@
 export * from './logging.config';
 export * from './logging.module';
 export * from './nest-logger';
+export * from './process-metrics';
 export * from './request-context';
 export * from './request-context.interceptor';
 export * from './request-tracing';

@@ -12,6 +12,8 @@ const loggingEnv = {
   CLOUDWATCH_LOG_GROUP: z.string().min(1).max(512).optional(),
   CLOUDWATCH_LOG_STREAM: z.string().min(1).max(512).optional(),
   SERVICE_VERSION: z.string().min(1).optional(),
+  // 0 turns the periodic "Process metrics" line off.
+  LOG_METRICS_INTERVAL_MS: integer(0, 3_600_000).default(10_000),
 };
 
 /** The environment variables this feature reads. */
@@ -24,6 +26,8 @@ export interface LoggingConfig {
   cloudWatch?: { logGroupName: string; logStreamName?: string };
   /** Overrides the version read from package.json (e.g. a git SHA set at image build). */
   version?: string;
+  /** How often each process logs its event loop, CPU and memory; 0: never. */
+  metricsIntervalMs: number;
 }
 
 export function loadLoggingConfig(env: Env): LoggingConfig {
@@ -42,5 +46,6 @@ export function loadLoggingConfig(env: Env): LoggingConfig {
         }
       : undefined,
     version: vars.SERVICE_VERSION,
+    metricsIntervalMs: vars.LOG_METRICS_INTERVAL_MS,
   };
 }

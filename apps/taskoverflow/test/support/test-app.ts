@@ -1,5 +1,7 @@
 import type { Env } from '@app/config';
+import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { createLogging } from '@app/logging';
@@ -26,8 +28,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Where the JSON log lines go, at LOG_LEVEL; by default only errors, to stdout. */
+  logTo?: DestinationStream;
+  /** Test-only modules mounted beside the application's own. */
+  modules?: DynamicModule[];
+}
+
 /** The real application on a real port, configured as main.ts does, from variables. */
-export async function startTestApp(env: Env = {}): Promise<TestApp> {
+export async function startTestApp(env: Env = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({
     DATABASE_URL: workerDatabaseUrl(),
     PORT: '0',
@@ -38,8 +47,10 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
     throw new Error('startTestApp needs DATABASE_URL or DB_HOST');
   }
   // Start-up chatter would bury Jest's report; errors still show.
-  const logging = createLogging({ ...config.logging, level: 'error' });
-  const app = await createApp(config, config.database.target, logging.root);
+  const logging = options.logTo
+    ? createLogging(config.logging, options.logTo)
+    : createLogging({ ...config.logging, level: 'error' });
+  const app = await createApp(config, config.database.target, logging.root, options.modules);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
