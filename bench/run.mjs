@@ -5,6 +5,11 @@
 //   npm run build && npm run bench -- [--configs default,no-sql-log,workers-2,bare]
 //     [--scenarios list-100,list-1000,get-one,create-delete]
 //     [--duration 10] [--warmup 2] [--connections 50] [--no-pin] [--cpu-prof]
+//     [--capacity-p99 50]
+//
+// --capacity-p99 <ms> also looks for the highest steady request rate the server
+// carries with p99 under that many ms and no errors (open-loop load at a fixed
+// rate, bisected between 0 and the closed-loop throughput): the number to size by.
 //
 // --cpu-prof writes a V8 CPU profile per server process to
 // bench/results/profiles/<config>.<scenario>/; `node bench/profile-summary.mjs <dir>`
@@ -28,6 +33,9 @@ const EMBEDDED_POSTGRES = path.join(ROOT, 'dist/libs/database/src/embedded-postg
 const RESULTS = path.join(ROOT, 'bench/results');
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
+/** The --capacity-p99 search: bisection steps, each a fixed-rate run of --duration seconds. */
+const CAPACITY_STEPS = 6;
+
 /** Named configurations: how the server is started. */
 const ONE_PROCESS = { WEB_CONCURRENCY: '1' };
 const CONFIGS = {
@@ -46,10 +54,25 @@ const TODO = {
   deadline_at: '2023-12-04T14:00:00',
 };
 
+const LIST = { method: 'GET', path: '/api/v1/todos' };
+const CREATE = {
+  method: 'POST',
+  path: '/api/v1/todos',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(TODO),
+  onResponse: (status, body, context) => {
+    context.id = JSON.parse(body).id;
+  },
+};
+const DELETE_CREATED = {
+  method: 'DELETE',
+  setupRequest: (request, context) => ({ ...request, path: `/api/v1/todos/${context.id}` }),
+};
+
 /** Named scenarios: the table size they need and the requests autocannon sends. */
 const SCENARIOS = {
-  'list-100': { todos: 100, requests: [{ method: 'GET', path: '/api/v1/todos' }] },
-  'list-1000': { todos: 1000, requests: [{ method: 'GET', path: '/api/v1/todos' }] },
+  'list-100': { todos: 100, requests: [LIST] },
+  'list-1000': { todos: 1000, requests: [LIST] },
   'get-one': {
     todos: 100,
     requests: [
@@ -62,21 +85,15 @@ const SCENARIOS = {
   // The planners: create a todo, then delete it by the id from the answer.
   'create-delete': {
     todos: 100,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/v1/todos',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(TODO),
-        onResponse: (status, body, context) => {
-          context.id = JSON.parse(body).id;
-        },
-      },
-      {
-        method: 'DELETE',
-        setupRequest: (request, context) => ({ ...request, path: `/api/v1/todos/${context.id}` }),
-      },
-    ],
+    requests: [CREATE, DELETE_CREATED],
+  },
+  // The practical's traffic at its peak: 2,500 studiers each listing every 120 s
+  // (about 21 lists/s, plus 12.5/s from studiers joining during the ramp) against
+  // 20 planners each creating and deleting every 20 s (2 writes/s): 17 lists per
+  // create-delete pair. Every write invalidates the list caches.
+  'practical-mix': {
+    todos: 100,
+    requests: [...Array.from({ length: 17 }, () => LIST), CREATE, DELETE_CREATED],
   },
 };
 
@@ -89,6 +106,7 @@ const { values: options } = parseArgs({
     connections: { type: 'string', default: '50' },
     'no-pin': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'capacity-p99': { type: 'string' },
   },
 });
 
@@ -151,6 +169,10 @@ async function measure(configName, scenarioName, databaseUrl) {
     const cpuBefore = cpuMilliseconds(server.pid);
     const run = await autocannon({ ...load, duration: Number(options.duration) });
     const cpuMs = cpuMilliseconds(server.pid) - cpuBefore;
+    const capacity =
+      options['capacity-p99'] === undefined
+        ? {}
+        : await findCapacity(load, Number(options['capacity-p99']), run.requests.average, server.pid);
     return {
       config: configName,
       scenario: scenarioName,
@@ -162,11 +184,44 @@ async function measure(configName, scenarioName, databaseUrl) {
       non_2xx: run.non2xx,
       server_cpu_ms_per_request: Number((cpuMs / Math.max(1, run.requests.total)).toFixed(3)),
       rss_mb: Math.round(rssBytes(server.pid) / 2 ** 20),
+      ...capacity,
     };
   } finally {
     server.kill('SIGTERM');
     await exited;
   }
+}
+
+/**
+ * The highest fixed request rate with p99 under `p99Ms`, no errors and the
+ * rate actually achieved, bisected between 0 and the closed-loop throughput;
+ * with the server's CPU use at that rate (1000 ms/s = one core busy).
+ */
+async function findCapacity(load, p99Ms, closedLoopRate, pid) {
+  let low = 0;
+  let high = Math.ceil(closedLoopRate);
+  let best = { capacity_rps_at_p99: 0 };
+  for (let step = 0; step < CAPACITY_STEPS; step++) {
+    const rate = Math.max(1, Math.round((low + high) / 2));
+    const cpuBefore = cpuMilliseconds(pid);
+    const seconds = Number(options.duration);
+    const run = await autocannon({ ...load, overallRate: rate, duration: seconds });
+    const cpuMsPerSecond = (cpuMilliseconds(pid) - cpuBefore) / seconds;
+    const held =
+      run.latency.p99 < p99Ms && run.errors + run.timeouts === 0 && run.requests.average >= 0.95 * rate;
+    console.error(`  ${rate} req/s: p99 ${run.latency.p99} ms${held ? '' : ' (not held)'}`);
+    if (held) {
+      low = rate;
+      best = {
+        capacity_rps_at_p99: rate,
+        capacity_p99_ms: run.latency.p99,
+        capacity_server_cpu_ms_per_s: Math.round(cpuMsPerSecond),
+      };
+    } else {
+      high = rate;
+    }
+  }
+  return best;
 }
 
 async function waitForReady(url, exited) {
