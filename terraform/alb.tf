@@ -7,6 +7,9 @@
 ################################################################################
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV2_AWS_28:A WAF web ACL is billed per ACL, rule and request and needs rules tuned to the traffic: out of this module's scope. The service validates every input itself and answers malformed requests with 400/413.
+  #checkov:skip=CKV_AWS_150:Deletion protection is var.alb_deletion_protection, off by default: the ALB holds no data and the next apply recreates it in minutes. The database, which holds data, is protected by default (var.deletion_protection).
+  #checkov:skip=CKV_AWS_91:Access logs need an S3 bucket with an Elastic Load Balancing delivery policy, outside this module: set var.alb_access_logs_bucket to turn them on. Every request that reaches a task is logged by the service (Request finished, with its status and duration).
   name               = local.alb_name
   internal           = false
   load_balancer_type = "application"
@@ -20,9 +23,20 @@ resource "aws_lb" "this" {
 
   drop_invalid_header_fields = true
   enable_deletion_protection = var.alb_deletion_protection
+
+  dynamic "access_logs" {
+    for_each = var.alb_access_logs_bucket == null ? [] : [var.alb_access_logs_bucket]
+
+    content {
+      bucket  = access_logs.value
+      prefix  = local.name
+      enabled = true
+    }
+  }
 }
 
 resource "aws_lb_target_group" "this" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the ALB (HTTPS listener with certificate_arn). From the ALB to the tasks, HTTP stays inside the VPC, and the tasks' security group admits only the ALB; the service has no certificate of its own to serve TLS with.
   name        = local.target_group_name
   port        = local.container_port
   protocol    = "HTTP"

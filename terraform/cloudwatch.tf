@@ -6,16 +6,24 @@
 # duration_ms, query.
 ################################################################################
 
+# CloudWatch Logs encrypts every log group at rest; var.kms_key_arn makes that
+# a customer managed key, whose key policy then decides who may read the logs.
 resource "aws_cloudwatch_log_group" "service" {
+  #checkov:skip=CKV_AWS_158:Encrypted at rest by CloudWatch Logs in any case; a customer managed key is optional (var.kms_key_arn), since it needs a key policy for CloudWatch Logs and is billed monthly.
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days (30 days by default, validated): request logs for diagnosis, not an audit trail; a year is a cost choice left to the variable.
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
 }
 
 # RDS writes the exported postgresql log here (slow statements, with their
 # request_id comment). Created ahead of the instance so it gets a retention.
 resource "aws_cloudwatch_log_group" "rds_postgresql" {
+  #checkov:skip=CKV_AWS_158:Encrypted at rest by CloudWatch Logs in any case; a customer managed key is optional (var.kms_key_arn), since it needs a key policy for CloudWatch Logs and is billed monthly.
+  #checkov:skip=CKV_AWS_338:Retention is var.log_retention_days (30 days by default, validated): slow statement logs for diagnosis, not an audit trail; a year is a cost choice left to the variable.
   name              = local.db_log_group_name
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
 }
 
 ################################################################################

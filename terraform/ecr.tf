@@ -19,6 +19,7 @@
 ################################################################################
 
 resource "aws_ecr_repository" "this" {
+  #checkov:skip=CKV_AWS_136:Images are encrypted at rest with AES-256 (encryption_configuration below). They hold the built code and no data or secrets (the password comes from Secrets Manager at start-up), and ECR cannot change a repository's encryption: a KMS key would mean replacing the repository and its images.
   name = local.name
 
   # A tag names one image forever: the tag deployed is the git SHA reported by

@@ -75,6 +75,22 @@ locals {
     environment = local.container_environment
     secrets     = local.container_secrets
 
+    # Least privilege inside the task. The service writes nothing to disk (its
+    # logs go to stdout, its data to PostgreSQL: under strace, start-up,
+    # migrations, requests and shutdown open no file for writing), so the root
+    # filesystem is read-only: a compromised process cannot alter the code it
+    # runs nor drop files to run later, and no volume is mounted writable either. It runs as
+    # the image's unprivileged user (uid 1000, also the Dockerfile's USER) with
+    # every Linux capability dropped: it listens on 6400, above the
+    # privileged ports, and tini, PID 1, only forwards signals.
+    readonlyRootFilesystem = true
+    user                   = "node"
+    linuxParameters = {
+      capabilities = {
+        drop = ["ALL"]
+      }
+    }
+
     # On SIGTERM the service stops accepting connections and drains in-flight
     # requests within SHUTDOWN_TIMEOUT_MS (25 s); ECS sends SIGKILL 30 s after
     # SIGTERM. Before SIGTERM the target has already been deregistered from the
@@ -135,6 +151,7 @@ resource "aws_ecs_cluster" "this" {
 }
 
 resource "aws_ecs_task_definition" "this" {
+  #checkov:skip=CKV_AWS_249:Two distinct roles are created by default (aws_iam_role.execution and .task, iam.tf, tested). They are the same role only with var.existing_iam_role_name, for AWS Academy, where iam:CreateRole is denied and LabRole is all there is.
   count = local.deploy_service ? 1 : 0
 
   family                   = local.name

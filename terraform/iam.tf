@@ -5,7 +5,7 @@
 #   - the task execution role, used by ECS itself to start a task: pull the
 #     image from this ECR repository, write to the service's log group, and read
 #     the database password from the RDS-managed secret (injected as
-#     DB_PASSWORD);
+#     DB_PASSWORD), decrypting it with var.kms_key_arn when that is set;
 #   - the task role, used by the service's own code: nothing at all, unless
 #     self_shipping_log_group_name is set, then logs:CreateLogGroup,
 #     CreateLogStream and PutLogEvents on that one group.
@@ -84,13 +84,30 @@ data "aws_iam_policy_document" "execution" {
     resources = ["${aws_cloudwatch_log_group.service.arn}:*"]
   }
 
-  # The RDS-managed secret is encrypted with the AWS managed key
-  # aws/secretsmanager, whose key policy already lets Secrets Manager decrypt
-  # for callers in the account: no kms:Decrypt statement is needed.
   statement {
     sid       = "ReadDatabaseSecret"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [aws_db_instance.this.master_user_secret[0].secret_arn]
+  }
+
+  # By default the secret is encrypted with the AWS managed key
+  # aws/secretsmanager, whose key policy already lets Secrets Manager decrypt
+  # for callers in the account: no statement is needed. With var.kms_key_arn,
+  # the role may decrypt with that one key, and only through Secrets Manager.
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+
+    content {
+      sid       = "DecryptDatabaseSecret"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.region}.amazonaws.com"]
+      }
+    }
   }
 }
 

@@ -99,6 +99,16 @@ output "db_name" {
   value       = aws_db_instance.this.db_name
 }
 
+output "db_deletion_protection" {
+  description = "Whether the database has deletion protection (var.deletion_protection): while true, terraform destroy fails on it."
+  value       = aws_db_instance.this.deletion_protection
+}
+
+output "db_backup_retention_days" {
+  description = "Days of automated backups kept, i.e. how far back point-in-time recovery reaches (var.backup_retention_days)."
+  value       = aws_db_instance.this.backup_retention_period
+}
+
 output "db_instance_identifier" {
   description = "RDS instance identifier (metrics, Performance Insights, aws rds describe-db-instances)."
   value       = aws_db_instance.this.identifier

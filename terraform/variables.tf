@@ -50,7 +50,7 @@ variable "tags" {
 
 variable "create_vpc" {
   type        = bool
-  description = "false (default): use the account's default VPC and its default subnets, as the practical did. true: create a VPC with public subnets (ALB, and tasks unless enable_nat_gateway) and private subnets (database, and tasks with enable_nat_gateway)."
+  description = "false (default): use the account's default VPC, as the practical did: its default subnets for the ALB and the tasks, plus private subnets added to it for the database. true: create a VPC with public subnets (ALB, and tasks unless enable_nat_gateway) and private subnets (database, and tasks with enable_nat_gateway)."
   default     = false
 }
 
@@ -67,7 +67,7 @@ variable "vpc_cidr" {
 
 variable "az_count" {
   type        = number
-  description = "Availability Zones to spread subnets over when create_vpc = true (the ALB and the DB subnet group need at least 2)."
+  description = "Availability Zones to spread the created subnets over: the database's private subnets always, the public ones too with create_vpc = true (the ALB and the DB subnet group need at least 2)."
   default     = 2
 
   validation {
@@ -179,7 +179,7 @@ variable "task_memory" {
 
 variable "web_concurrency" {
   type        = number
-  description = "Node.js processes per task, passed as WEB_CONCURRENCY. One process uses about one vCPU, so match task_cpu / 1024 (1 for tasks below 1 vCPU)."
+  description = "Node.js processes per task, passed as WEB_CONCURRENCY. One process uses about one vCPU, so match task_cpu / 1024 (1 for tasks below 1 vCPU); the service's own default reads the same from the task's cgroup CPU quota."
   default     = 1
 
   validation {
@@ -240,7 +240,7 @@ variable "slow_query_ms" {
 
 variable "db_pool_size" {
   type        = number
-  description = "DB_POOL_SIZE: connections in each Node process's pool. db_pool_size x web_concurrency x max_tasks (x2 during a deployment) must stay below the database's max_connections."
+  description = "DB_POOL_SIZE: database connections per task, shared out among its web_concurrency Node processes (at least one each). max(db_pool_size, web_concurrency) x max_tasks (x2 during a deployment) must stay below the database's max_connections."
   default     = 10
 
   validation {
@@ -362,6 +362,17 @@ variable "ssl_policy" {
   }
 }
 
+variable "alb_access_logs_bucket" {
+  type        = string
+  description = "S3 bucket for the load balancer's access logs (under the prefix <name>/); its bucket policy must let Elastic Load Balancing write there. null (default) keeps them off: every request that reaches a task is logged by the service itself (Request finished)."
+  default     = null
+
+  validation {
+    condition     = var.alb_access_logs_bucket == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs_bucket))
+    error_message = "alb_access_logs_bucket must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens), or null."
+  }
+}
+
 variable "alb_deletion_protection" {
   type        = bool
   description = "Deletion protection on the load balancer (terraform destroy fails while it is on)."
@@ -446,12 +457,12 @@ variable "db_multi_az" {
 
 variable "backup_retention_days" {
   type        = number
-  description = "Days of automated backups (point-in-time recovery); 0 turns backups off. Default 7."
+  description = "Days of automated backups, i.e. how far back point-in-time recovery reaches (1 to 35). 0, which would turn backups off, is refused."
   default     = 7
 
   validation {
-    condition     = var.backup_retention_days >= 0 && var.backup_retention_days <= 35 && floor(var.backup_retention_days) == var.backup_retention_days
-    error_message = "backup_retention_days must be a whole number from 0 to 35."
+    condition     = var.backup_retention_days >= 1 && var.backup_retention_days <= 35 && floor(var.backup_retention_days) == var.backup_retention_days
+    error_message = "backup_retention_days must be a whole number from 1 to 35 (0 would turn automated backups and point-in-time recovery off)."
   }
 }
 
@@ -500,6 +511,21 @@ variable "performance_insights_enabled" {
   type        = bool
   description = "RDS Performance Insights (7 days, free tier): database load by SQL statement, with the request_id comment the service puts first in every statement."
   default     = true
+}
+
+################################################################################
+# Encryption at rest
+################################################################################
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Customer managed KMS key (ARN) for the database's storage, its Performance Insights data and its master user secret, and for both CloudWatch log groups; the execution role may then decrypt with it, through Secrets Manager only. Its key policy must let CloudWatch Logs (logs.<region>.amazonaws.com) use it. null (default): the same resources are still encrypted, with AWS managed keys (aws/rds, aws/secretsmanager) and CloudWatch Logs' own encryption. Set it before the first apply: RDS cannot change a storage key, so changing it later replaces the database (which deletion_protection refuses)."
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias, or null."
+  }
 }
 
 ################################################################################

@@ -109,6 +109,13 @@ describe('docker/docker-compose.yml', () => {
     healthcheck?: { test: string[] };
     depends_on?: Record<string, { condition: string }>;
     profiles?: string[];
+    read_only?: boolean;
+    tmpfs?: string | string[];
+    cap_drop?: string[];
+    cap_add?: string[];
+    security_opt?: string[];
+    privileged?: boolean;
+    user?: string;
   };
   const compose = parse(read('docker/docker-compose.yml')) as {
     services: Record<string, Service>;
@@ -133,6 +140,28 @@ describe('docker/docker-compose.yml', () => {
     expect(app.environment?.DATABASE_URL).toBe(
       'postgres://taskoverflow:taskoverflow@database:5432/taskoverflow',
     );
+  });
+
+  it('runs the app read-only, with /tmp in memory, no capabilities and no privilege gain, as in production', () => {
+    expect(app.read_only).toBe(true);
+    // A scratch /tmp in memory: bounded, never executable.
+    expect(app.tmpfs).toEqual([expect.stringMatching(/^\/tmp:/)]);
+    const options = String(app.tmpfs?.[0]).split(':')[1].split(',');
+    expect(options).toEqual(expect.arrayContaining(['noexec', 'nosuid', 'nodev']));
+    expect(options.find((o) => o.startsWith('size='))).toBeDefined();
+    expect(app.cap_drop).toEqual(['ALL']);
+    expect(app.cap_add).toBeUndefined();
+    expect(app.security_opt).toEqual(['no-new-privileges:true']);
+    expect(app.privileged).toBeUndefined();
+    // The image's user (node, tested above) is not overridden by a root one.
+    expect(app.user).toBeUndefined();
+    // Nothing writable is mounted into the app, here or in the CloudWatch override.
+    expect(app.volumes).toBeUndefined();
+    for (const volume of cloudWatch.services.app.volumes ?? []) expect(volume).toMatch(/:ro$/);
+    const override = cloudWatch.services.app;
+    for (const key of ['read_only', 'cap_add', 'privileged', 'user', 'security_opt', 'tmpfs'] as const) {
+      expect({ key, value: override[key] }).toEqual({ key, value: undefined });
+    }
   });
 
   it('gives the app only environment variables that the service or the platform reads', () => {

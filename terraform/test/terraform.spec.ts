@@ -17,8 +17,11 @@ import { CONFIG_VARIABLES } from '../../apps/taskoverflow/src/config/app.config'
 /**
  * Every environment variable the service reads, from its configuration schema:
  * apps/taskoverflow/src/config/app.config.ts (PORT, HOST, SHUTDOWN_TIMEOUT_MS,
- * WEB_CONCURRENCY), libs/database/src/database.config.ts (DATABASE_URL, DB_*)
- * and libs/logging/src/logging.config.ts (LOG_*, SLOW_QUERY_MS, CLOUDWATCH_*,
+ * WEB_CONCURRENCY), apps/taskoverflow/src/config/http.config.ts (timeouts,
+ * TRUST_PROXY_HOPS, CORS_ORIGINS, RATE_LIMIT_*),
+ * apps/taskoverflow/src/todos/todos.config.ts (TODOS_LIST_CACHE),
+ * libs/database/src/database.config.ts (DATABASE_URL, DB_*) and
+ * libs/logging/src/logging.config.ts (LOG_*, SLOW_QUERY_MS, CLOUDWATCH_*,
  * SERVICE_VERSION). The container may be given nothing else; a test below
  * keeps this list equal to the schema's own CONFIG_VARIABLES.
  */
@@ -27,6 +30,13 @@ const SERVICE_VARIABLES = [
   'HOST',
   'SHUTDOWN_TIMEOUT_MS',
   'WEB_CONCURRENCY',
+  'HEADERS_TIMEOUT_MS',
+  'REQUEST_TIMEOUT_MS',
+  'TRUST_PROXY_HOPS',
+  'CORS_ORIGINS',
+  'RATE_LIMIT_MAX',
+  'RATE_LIMIT_WINDOW_MS',
+  'TODOS_LIST_CACHE',
   'DATABASE_URL',
   'DB_HOST',
   'DB_PORT',
@@ -45,6 +55,7 @@ const SERVICE_VARIABLES = [
   'LOG_LEVEL',
   'LOG_SQL',
   'LOG_SQL_PARAMETERS',
+  'LOG_METRICS_INTERVAL_MS',
   'SLOW_QUERY_MS',
   'CLOUDWATCH_LOG_GROUP',
   'CLOUDWATCH_LOG_STREAM',
@@ -355,6 +366,55 @@ describe('the database', () => {
     expect(db().vpc_security_group_ids).toEqual(['${aws_security_group.db.id}']);
   });
 
+  it('sits in private subnets of its own, with no route to an internet gateway, in either VPC', () => {
+    expect(resource('aws_db_subnet_group', 'this').subnet_ids).toBe('${local.db_subnet_ids}');
+    expect(local('db_subnet_ids')).toBe('${local.private_subnet_ids}');
+    // Never the default VPC's default subnets, which route to its internet gateway.
+    expect(local('private_subnet_ids')).toBe('${aws_subnet.private[*].id}');
+
+    // Created in the default VPC too (create_vpc = false), not only in a new one.
+    const subnet = resource('aws_subnet', 'private');
+    expect(subnet.count).toBe('${var.az_count}');
+    expect(subnet.vpc_id).toBe('${local.vpc_id}');
+    expect(subnet.map_public_ip_on_launch).toBe(false);
+    expect(local('vpc_cidr')).toBe(
+      '${var.create_vpc ? aws_vpc.this[0].cidr_block : data.aws_vpc.default[0].cidr_block}',
+    );
+    // /20 slices from the 8th of the VPC's /16: clear of the default VPC's
+    // default subnets (one /20 per AZ from slice 0, at most 6 AZs) and of the
+    // created public subnets (slices 0 to az_count - 1).
+    const slice = /^\$\{cidrsubnet\(local\.vpc_cidr, 4, count\.index \+ (\d+)\)\}$/.exec(str(subnet.cidr_block));
+    expect(slice).not.toBeNull();
+    const azCountMax = Number(/var\.az_count <= (\d+)/.exec(validations('az_count').join())?.[1]);
+    expect(Number(slice![1])).toBeGreaterThanOrEqual(6);
+    expect(Number(slice![1]) + azCountMax).toBeLessThanOrEqual(16);
+
+    // Each one explicitly on the private route table (else the VPC's main table,
+    // which in the default VPC routes to the internet gateway).
+    const association = resource('aws_route_table_association', 'private');
+    expect(association).toMatchObject({
+      count: '${var.az_count}',
+      subnet_id: '${aws_subnet.private[count.index].id}',
+      route_table_id: '${aws_route_table.private.id}',
+    });
+    expect(resource('aws_route_table', 'private').vpc_id).toBe('${local.vpc_id}');
+    expect(blocks(resource('aws_route_table', 'private'), 'route')).toEqual([]);
+    // Its only route, to a NAT gateway (outbound only) for tasks in private subnets.
+    const privateRoutes = Object.entries(resources('aws_route')).filter(([, r]) =>
+      str(r.route_table_id).includes('aws_route_table.private'),
+    );
+    expect(privateRoutes.map(([id]) => id)).toEqual(['private_nat']);
+    const [, nat] = privateRoutes[0];
+    expect(nat.nat_gateway_id).toBe('${aws_nat_gateway.this[0].id}');
+    expect(nat).not.toHaveProperty('gateway_id');
+    expect(nat.count).toBe('${local.tasks_in_private_subnets ? 1 : 0}');
+    for (const [id, r] of Object.entries(resources('aws_route'))) {
+      if (r.gateway_id !== undefined) {
+        expect({ id, table: r.route_table_id }).toEqual({ id, table: '${aws_route_table.public[0].id}' });
+      }
+    }
+  });
+
   it('takes its version, class and storage from variables; the parameter group family follows the major', () => {
     expect(db().engine_version).toBe('${var.engine_version}');
     expect(variable('engine_version').default).toBe('17');
@@ -383,11 +443,22 @@ describe('the database', () => {
 
   it('has backups, deletion protection and a final snapshot from variables with safe defaults', () => {
     expect(db().backup_retention_period).toBe('${var.backup_retention_days}');
-    expect(variable('backup_retention_days').default).toBeGreaterThan(0);
+    expect(variable('backup_retention_days').type).toBe('${number}');
+    expect(variable('backup_retention_days').default).toBe(7);
+    // Backups cannot be turned off: 0 is refused, up to RDS's 35 days.
+    expect(validations('backup_retention_days')).toEqual([
+      expect.stringMatching(/var\.backup_retention_days >= 1 && var\.backup_retention_days <= 35/),
+    ]);
     expect(db().deletion_protection).toBe('${var.deletion_protection}');
-    expect(variable('deletion_protection').default).toBe(true);
+    expect(variable('deletion_protection')).toMatchObject({ type: '${bool}', default: true });
     expect(db().skip_final_snapshot).toBe('${var.skip_final_snapshot}');
     expect(variable('skip_final_snapshot').default).toBe(false);
+    for (const name of ['backup_retention_days', 'deletion_protection', 'skip_final_snapshot']) {
+      expect(str(variable(name).description)).toMatch(/\w+ \w+ \w+/);
+    }
+    // What was applied, from the instance itself.
+    expect(tf.output.db_deletion_protection.value).toBe('${aws_db_instance.this.deletion_protection}');
+    expect(tf.output.db_backup_retention_days.value).toBe('${aws_db_instance.this.backup_retention_period}');
   });
 
   it('admits only the service security group on 5432, with no CIDR', () => {
@@ -403,6 +474,38 @@ describe('the database', () => {
     });
     expect(rules[0]).not.toHaveProperty('cidr_ipv4');
     expect(rules[0]).not.toHaveProperty('cidr_ipv6');
+  });
+});
+
+describe('encryption at rest', () => {
+  const db = () => resource('aws_db_instance', 'this');
+
+  it('takes one optional customer managed key, validated as a KMS key ARN', () => {
+    expect(variable('kms_key_arn')).toMatchObject({ type: '${string}', default: null });
+    expect(validations('kms_key_arn')).toEqual([expect.stringContaining(':kms:')]);
+    expect(str(variable('kms_key_arn').description)).toMatch(/logs\.<region>\.amazonaws\.com/);
+  });
+
+  it('encrypts the database storage, its Performance Insights data and its master user secret', () => {
+    expect(db().storage_encrypted).toBe(true);
+    expect(db().kms_key_id).toBe('${var.kms_key_arn}');
+    expect(db().master_user_secret_kms_key_id).toBe('${var.kms_key_arn}');
+    expect(db().performance_insights_kms_key_id).toBe(
+      '${var.performance_insights_enabled ? var.kms_key_arn : null}',
+    );
+  });
+
+  it('encrypts every CloudWatch log group with the key when one is given', () => {
+    const groups = Object.entries(resources('aws_cloudwatch_log_group'));
+    expect(groups.length).toBeGreaterThanOrEqual(2);
+    for (const [id, group] of groups) {
+      expect({ id, kms: group.kms_key_id }).toEqual({ id, kms: '${var.kms_key_arn}' });
+    }
+  });
+
+  it('encrypts the images in ECR', () => {
+    const encryption = block(resource('aws_ecr_repository', 'this'), 'encryption_configuration');
+    expect(['AES256', 'KMS']).toContain(encryption.encryption_type);
   });
 });
 
@@ -427,6 +530,40 @@ describe('secrets', () => {
     expect(example).not.toMatch(/passw(or)?d\s*=/i);
   });
 
+  it('holds no literal credential in any file of the module', () => {
+    const files = [...tfFiles, 'terraform.tfvars.example', 'scripts/push-image.sh'];
+    // A quoted literal (not a "${...}" reference) given to anything named like a credential.
+    const assigned =
+      /\b[\w-]*(passw(or)?d|passphrase|secret|token|api_?key|access_?key|private_?key)[\w-]*"?\s*[=:]\s*"(?!\$\{)[^"]+"/i;
+    for (const file of files) {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      expect({ file, awsAccessKeyId: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(text) }).toEqual({ file, awsAccessKeyId: false });
+      expect({ file, pem: /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text) }).toEqual({ file, pem: false });
+      expect({ file, line: text.split('\n').find((line) => assigned.test(line)) }).toEqual({ file, line: undefined });
+      // Connection strings with a password in them (postgres://user:password@host).
+      expect({ file, url: /[a-z]+:\/\/[^/\s:@"]+:[^@\s"]+@/i.test(text) }).toEqual({ file, url: false });
+    }
+  });
+
+  it('creates and reads nothing that would put a secret into the Terraform state', () => {
+    for (const type of [
+      'random_password',
+      'aws_secretsmanager_secret_version',
+      'aws_iam_access_key',
+      'aws_iam_user_login_profile',
+      'tls_private_key',
+    ]) {
+      expect({ type, declared: Object.keys(resources(type)) }).toEqual({ type, declared: [] });
+    }
+    expect(tf.data.aws_secretsmanager_secret_version).toBeUndefined();
+    // The secret's value is never referenced, only its ARN (by ECS, at task start).
+    const references = strings([tf.resource, tf.data, tf.locals, tf.output]).filter((v) =>
+      v.includes('master_user_secret'),
+    );
+    expect(references.length).toBeGreaterThan(0);
+    for (const v of references) expect(v).toMatch(/master_user_secret\[0\]\.secret_arn/);
+  });
+
   it('injects DB_PASSWORD from the RDS-managed secret through secrets, never through the environment', () => {
     const definition = obj(deref(local('container_definition')));
     const secrets = arr(deref(definition.secrets)).map((s) => obj(s));
@@ -438,6 +575,12 @@ describe('secrets', () => {
     ]);
     expect(containerEnvironment().map((e) => e.name)).not.toContain('DB_PASSWORD');
     expect(containerEnvironment().map((e) => e.name)).not.toContain('DATABASE_URL');
+    for (const { name, value } of containerEnvironment()) {
+      expect({ name, value: strings(value).join() }).not.toEqual({
+        name,
+        value: expect.stringMatching(/secret|passw/i),
+      });
+    }
   });
 });
 
@@ -553,10 +696,19 @@ describe('network exposure', () => {
     expect(tf.data.aws_vpc.default.default).toBe(true);
     expect(tf.data.aws_vpc.default.count).toBe('${var.create_vpc ? 0 : 1}');
     expect(resource('aws_vpc', 'this').count).toBe('${var.create_vpc ? 1 : 0}');
-    expect(resource('aws_subnet', 'public')).toBeDefined();
+    expect(resource('aws_subnet', 'public').count).toBe('${var.create_vpc ? var.az_count : 0}');
     expect(resource('aws_subnet', 'private')).toBeDefined();
     expect(resource('aws_nat_gateway', 'this').count).toBe('${local.tasks_in_private_subnets ? 1 : 0}');
     expect(local('db_subnet_ids')).toBe('${local.private_subnet_ids}');
+  });
+
+  it('strips every rule from the default security group of a created VPC', () => {
+    const group = resource('aws_default_security_group', 'this');
+    expect(group.vpc_id).toBe('${aws_vpc.this[0].id}');
+    expect(group.count).toBe('${var.create_vpc ? 1 : 0}');
+    expect(group).not.toHaveProperty('ingress');
+    expect(group).not.toHaveProperty('egress');
+    expect(group).not.toHaveProperty('dynamic');
   });
 });
 
@@ -644,6 +796,25 @@ describe('the ECS service', () => {
     expect(definition().essential).toBe(true);
   });
 
+  it('runs the container read-only, as the image\'s unprivileged user, with every capability dropped', () => {
+    const d = definition();
+    expect(d.readonlyRootFilesystem).toBe(true);
+    // Nothing writable is mounted back in: no volumes, no mount points.
+    expect(d).not.toHaveProperty('mountPoints');
+    expect(d).not.toHaveProperty('volumesFrom');
+    expect(resource('aws_ecs_task_definition', 'this')).not.toHaveProperty('volume');
+    // Not root, and the same user as the Dockerfile's USER.
+    expect(d.user).toBe('node');
+    const dockerUsers = [...readFileSync(path.join(repoRoot, 'docker/Dockerfile'), 'utf8').matchAll(/^USER\s+(\S+)/gm)];
+    expect(dockerUsers.map((m) => m[1])).toEqual([d.user]);
+    expect(d).not.toHaveProperty('privileged'); // which Fargate does not offer anyway
+    const linux = obj(d.linuxParameters);
+    expect(obj(linux.capabilities)).toEqual({ drop: ['ALL'] });
+    expect(linux).not.toHaveProperty('devices');
+    // No shell into running tasks either.
+    expect(resource('aws_ecs_service', 'this').enable_execute_command).toBe(false);
+  });
+
   it('logs through awslogs into the service log group, non-blocking with a bounded buffer', () => {
     const logging = obj(definition().logConfiguration);
     expect(logging.logDriver).toBe('awslogs');
@@ -710,6 +881,17 @@ describe('the ECS service', () => {
 });
 
 describe('the load balancer', () => {
+  it('drops malformed headers, and writes access logs to a bucket only when one is given', () => {
+    const lb = resource('aws_lb', 'this');
+    expect(lb.drop_invalid_header_fields).toBe(true);
+    expect(lb.enable_deletion_protection).toBe('${var.alb_deletion_protection}');
+    const logs = blocks(obj(lb.dynamic), 'access_logs');
+    expect(logs).toHaveLength(1);
+    expect(logs[0].for_each).toBe('${var.alb_access_logs_bucket == null ? [] : [var.alb_access_logs_bucket]}');
+    expect(obj(arr(logs[0].content)[0])).toEqual({ bucket: '${access_logs.value}', prefix: '${local.name}', enabled: true });
+    expect(variable('alb_access_logs_bucket').default).toBeNull();
+  });
+
   it('times out idle connections before the service does (65 s keep-alive)', () => {
     const idle = resource('aws_lb', 'this').idle_timeout;
     expect(typeof idle).toBe('number');
@@ -840,6 +1022,14 @@ describe('CloudWatch', () => {
 
 describe('IAM', () => {
   const statements = (name: string) => blocks(tf.data.aws_iam_policy_document[name], 'statement');
+  /** `dynamic "statement"` blocks: their for_each and their single content body. */
+  const dynamicStatements = (name: string) => {
+    const dynamic = tf.data.aws_iam_policy_document[name].dynamic;
+    return (isObj(dynamic) ? blocks(dynamic, 'statement') : []).map((d) => ({
+      for_each: d.for_each,
+      content: obj(arr(d.content)[0]),
+    }));
+  };
 
   it('creates the two roles by default, or uses existing_iam_role_name (e.g. LabRole) for both', () => {
     expect(variable('existing_iam_role_name').default).toBeNull();
@@ -858,6 +1048,7 @@ describe('IAM', () => {
     const byAction = statements('execution').flatMap((s) =>
       arr(s.actions).map((a) => [str(a), arr(s.resources).map((r) => str(r))] as const),
     );
+    expect(new Set(byAction.map(([a]) => a)).size).toBe(byAction.length);
     expect(Object.fromEntries(byAction)).toEqual({
       'ecr:GetAuthorizationToken': ['*'],
       'ecr:BatchCheckLayerAvailability': ['${aws_ecr_repository.this.arn}'],
@@ -866,6 +1057,89 @@ describe('IAM', () => {
       'logs:CreateLogStream': ['${aws_cloudwatch_log_group.service.arn}:*'],
       'logs:PutLogEvents': ['${aws_cloudwatch_log_group.service.arn}:*'],
       'secretsmanager:GetSecretValue': ['${aws_db_instance.this.master_user_secret[0].secret_arn}'],
+    });
+    expect(dynamicStatements('execution')).toEqual([
+      {
+        for_each: '${var.kms_key_arn == null ? [] : [var.kms_key_arn]}',
+        content: {
+          sid: 'DecryptDatabaseSecret',
+          actions: ['kms:Decrypt'],
+          resources: ['${statement.value}'],
+          condition: [
+            {
+              test: 'StringEquals',
+              variable: 'kms:ViaService',
+              values: ['secretsmanager.${local.region}.amazonaws.com'],
+            },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('never grants "*" on secrets, logs, KMS or images: only ecr:GetAuthorizationToken, which has no resources', () => {
+    let scoped = 0;
+    for (const document of Object.keys(tf.data.aws_iam_policy_document)) {
+      const all = [...statements(document), ...dynamicStatements(document).map((d) => d.content)];
+      for (const s of all) {
+        const actions = arr(s.actions).map((a) => str(a));
+        if (s.resources === undefined) {
+          // A trust policy: who may assume the role, not what it may do.
+          expect({ document, actions }).toEqual({ document, actions: ['sts:AssumeRole'] });
+          continue;
+        }
+        const resources_ = arr(s.resources).map((r) => str(r));
+        if (actions.length === 1 && actions[0] === 'ecr:GetAuthorizationToken') {
+          expect(resources_).toEqual(['*']);
+          continue;
+        }
+        for (const r of resources_) {
+          scoped += 1;
+          // One named resource (a reference, not a literal ARN pattern); a log
+          // group's streams are "<group arn>:*".
+          expect({ document, actions, r }).toEqual({
+            document,
+            actions,
+            r: expect.stringMatching(/^\$\{[a-z_.]+(\[0\])?[a-z_.]*\}(:\*)?$/),
+          });
+        }
+        expect(s).not.toHaveProperty('not_resources');
+        expect(s).not.toHaveProperty('not_actions');
+        expect(s.effect ?? 'Allow').toBe('Allow');
+      }
+    }
+    expect(scoped).toBeGreaterThanOrEqual(6);
+  });
+
+  it('gives the task role nothing unless log self-shipping is on, and attaches no managed policy', () => {
+    expect(resources('aws_iam_role_policy_attachment')).toEqual({});
+    expect(resources('aws_iam_policy')).toEqual({});
+    expect(resources('aws_iam_role_policies_exclusive')).toEqual({});
+    for (const [id, role] of Object.entries(resources('aws_iam_role'))) {
+      expect({ id, managed: role.managed_policy_arns, inline: role.inline_policy }).toEqual({
+        id,
+        managed: undefined,
+        inline: undefined,
+      });
+      expect(role.assume_role_policy).toBe('${data.aws_iam_policy_document.ecs_tasks_assume_role.json}');
+    }
+    const policies = Object.entries(resources('aws_iam_role_policy')).map(([id, p]) => [id, p.role, p.count]);
+    expect(policies).toEqual([
+      ['execution', '${aws_iam_role.execution[0].id}', '${local.create_iam_roles ? 1 : 0}'],
+      [
+        'task_self_shipping',
+        '${aws_iam_role.task[0].id}',
+        '${local.create_iam_roles && local.self_shipping_logs ? 1 : 0}',
+      ],
+    ]);
+    expect(variable('self_shipping_log_group_name').default).toBeNull();
+    // Only ECS tasks of this account may assume either role.
+    const [assume] = statements('ecs_tasks_assume_role');
+    expect(block(assume, 'principals')).toEqual({ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] });
+    expect(block(assume, 'condition')).toEqual({
+      test: 'StringEquals',
+      variable: 'aws:SourceAccount',
+      values: ['${local.account_id}'],
     });
   });
 
@@ -924,6 +1198,31 @@ describe('ECR and the image push', () => {
     ]) {
       expect(resource(type, name).count).toBe('${local.deploy_service ? 1 : 0}');
     }
+  });
+});
+
+describe('checkov', () => {
+  it('runs in CI over this module at a pinned version, failing on any finding', () => {
+    const requirements = readFileSync(path.join(repoRoot, 'requirements-ci.txt'), 'utf8');
+    expect(requirements).toMatch(/^checkov==\d+\.\d+\.\d+$/m);
+    const ci = readFileSync(path.join(repoRoot, '.ci/run'), 'utf8');
+    expect(ci).toMatch(/pip install [^\n]*-r requirements-ci\.txt/);
+    expect(ci).toMatch(/checkov"? -d terraform --framework terraform\b/);
+    expect(ci).not.toMatch(/checkov[^\n]*--soft-fail/);
+  });
+
+  it('skips a check only inline, on the resource, naming the check and giving a reason', () => {
+    let count = 0;
+    for (const [file, text] of Object.entries(tf.text)) {
+      for (const line of text.split('\n').filter((l) => /checkov/i.test(l))) {
+        count += 1;
+        expect({ file, line }).toEqual({
+          file,
+          line: expect.stringMatching(/^\s+#checkov:skip=CKV2?_AWS_\d+:\S.{59,}$/),
+        });
+      }
+    }
+    expect(count).toBeGreaterThan(0);
   });
 });
 

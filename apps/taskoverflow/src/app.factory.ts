@@ -10,6 +10,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
+import { registerHttpHardening } from './common/http-hardening';
+import {
+  answerClientError,
+  answerFrameworkError,
+  answerUnmetExpectation,
+} from './common/low-level-errors';
 import { useRequestValidation } from './common/request-validation';
 import type { Config } from './config/app.config';
 
@@ -17,7 +23,11 @@ export const API_PREFIX = 'api/v1';
 export const DOCS_PATH = 'api/docs';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 /** Above the ALB's 60 s idle timeout, so the ALB, not Node, closes idle connections (no 502s). */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** How often Node looks for requests past their deadline; its 30 s default would let them overstay. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+/** Never rate limited: the load balancer's health checks must always get through. */
+const HEALTH_ROUTES = [`/${API_PREFIX}/health`, `/${API_PREFIX}/health/ready`];
 
 /**
  * Builds and initialises the application; the caller decides when to listen.
@@ -32,11 +42,21 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    trustProxy: true,
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    trustProxy: config.http.trustProxyHops,
     genReqId,
   });
   const fastify = adapter.getInstance();
+  fastify.server.on('checkExpectation', answerUnmetExpectation);
   registerRequestTracing(fastify, logger);
+  registerHttpHardening(fastify, config.http, HEALTH_ROUTES);
   useRequestValidation(fastify);
   // JSON is the only body this API takes; anything else is answered 400.
   fastify.removeContentTypeParser('text/plain');

@@ -76,19 +76,25 @@ describe('request tracing in the logs', () => {
     const lines = await finished(service, ids);
     for (const [i, id] of ids.entries()) {
       const own = ofRequest(lines, id);
-      expect(own.map((line) => line.message)).toEqual(['Request started', 'Query', 'Request finished']);
+      const messages = own.map((line) => line.message);
+      // A list checks the change counter, then renders when the todos changed
+      // since this process cached them: the concurrent creates make that likely.
+      const listQueries = messages.length === 4 ? ['Query', 'Query'] : ['Query'];
+      expect(messages).toEqual(['Request started', ...(i % 2 ? listQueries : ['Query']), 'Request finished']);
       for (const line of own) {
         expect(line).toMatchObject({ method: i % 2 ? 'GET' : 'POST', url: TODOS });
       }
-      const sql = own[1];
-      expect(sql).toMatchObject({
-        location: 'sql',
-        handler: i % 2 ? 'TodosController.list' : 'TodosController.create',
-        query: expect.stringMatching(i % 2 ? /FROM todos/ : /INSERT INTO todos/),
-        duration_ms: expect.any(Number),
-        parameter_count: i % 2 ? 0 : 4,
-      });
-      expect(sql).not.toHaveProperty('parameters');
+      const sql = own.slice(1, -1);
+      for (const statement of sql) {
+        expect(statement).toMatchObject({
+          location: 'sql',
+          handler: i % 2 ? 'TodosController.list' : 'TodosController.create',
+          query: expect.stringMatching(i % 2 ? /FROM todos/ : /INSERT INTO todos/),
+          duration_ms: expect.any(Number),
+          parameter_count: i % 2 ? 0 : 4,
+        });
+        expect(statement).not.toHaveProperty('parameters');
+      }
     }
     // No statement issued during these requests went unattributed.
     const during = lines.slice(lines.findIndex((line) => line.request_id === ids[0]));

@@ -38,12 +38,24 @@ describe('toErrorResponse', () => {
     expect(response.body.error).toBe('The database cannot store a value of this request');
   });
 
+  it('answers a request body that broke off (Fastify marks it 4xx) with that status, not a 500', () => {
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(toErrorResponse(aborted)).toEqual({
+      status: 400,
+      body: { error: 'The request body could not be read' },
+    });
+  });
+
   it('answers anything else with a bare 500: no message, no stack', () => {
     expect(toErrorResponse(pgError('23505', 'duplicate key value'))).toEqual({
       status: 500,
       body: { error: 'Internal server error' },
     });
     expect(toErrorResponse(new TypeError('x is undefined'))).toEqual({
+      status: 500,
+      body: { error: 'Internal server error' },
+    });
+    expect(toErrorResponse(Object.assign(new Error('upstream'), { statusCode: 502 }))).toEqual({
       status: 500,
       body: { error: 'Internal server error' },
     });

@@ -56,6 +56,12 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   if (error instanceof HttpException) {
     return fromHttpException(error);
   }
+  if (isUnreadableBody(error)) {
+    return {
+      status: error.statusCode,
+      body: { error: 'The request body could not be read' },
+    };
+  }
   if (isDataException(error)) {
     return {
       status: HttpStatus.BAD_REQUEST,
@@ -69,6 +75,19 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     body: { error: 'Internal server error' },
   };
+}
+
+/**
+ * Fastify gives a request body stream that broke off (the client went away or
+ * was timed out mid-body) a 4xx `statusCode`: the client's fault, not ours.
+ */
+function isUnreadableBody(error: unknown): error is { statusCode: number } {
+  // Not `instanceof Error`: under Jest, Node's own errors come from another realm.
+  const statusCode =
+    typeof error === 'object' && error !== null
+      ? (error as { statusCode?: unknown }).statusCode
+      : undefined;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 }
 
 function fromHttpException(error: HttpException): ErrorResponse {

@@ -48,7 +48,10 @@ function describe(part: string, error: ErrorObject): ErrorDetail {
           'must be a valid ISO 8601 date and time, e.g. 2023-12-04T14:00:00',
       };
     case 'pattern':
-      return { field, message: 'must not contain NUL characters' };
+      return {
+        field,
+        message: 'must not contain NUL characters or unpaired surrogates',
+      };
     case 'type':
       return {
         field,

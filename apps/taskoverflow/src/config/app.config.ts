@@ -11,6 +11,7 @@ import {
 } from '@app/logging';
 import { z } from 'zod';
 import { availableCpus } from './available-cpus';
+import { HTTP_VARIABLES, type HttpConfig, loadHttpConfig } from './http.config';
 import {
   loadTodosConfig,
   TODOS_VARIABLES,
@@ -30,6 +31,7 @@ const appEnv = {
 /** Every environment variable the service reads, for checks of deployment files. */
 export const CONFIG_VARIABLES = [
   ...Object.keys(appEnv),
+  ...HTTP_VARIABLES,
   ...DATABASE_VARIABLES,
   ...LOGGING_VARIABLES,
   ...TODOS_VARIABLES,
@@ -44,6 +46,7 @@ export interface AppConfig {
 
 export interface Config {
   app: AppConfig;
+  http: HttpConfig;
   database: DatabaseConfig;
   logging: LoggingConfig;
   todos: TodosConfig;
@@ -59,6 +62,7 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
       webConcurrency: vars.WEB_CONCURRENCY ?? availableCpus(),
     },
+    http: loadHttpConfig(env),
     database: loadDatabaseConfig(env),
     logging: loadLoggingConfig(env),
     todos: loadTodosConfig(env),

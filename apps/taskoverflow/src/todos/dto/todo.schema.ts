@@ -5,19 +5,25 @@ import { type Static, Type } from '@sinclair/typebox';
  * with them (Ajv), Swagger documents them, and TypeScript derives the types.
  */
 
-const NO_NUL = '^[^\\u0000]*$';
+/*
+ * Text PostgreSQL cannot store as sent: NUL, which `text` refuses, and
+ * unpaired UTF-16 surrogates (a JSON "\ud800"), which UTF-8 cannot encode and
+ * would silently become U+FFFD. Ajv compiles patterns with the `u` flag, so a
+ * proper surrogate pair is one code point and passes.
+ */
+const STORABLE_TEXT = '^[^\\u0000\\uD800-\\uDFFF]*$';
 
 const Title = Type.String({
   minLength: 1,
   maxLength: 80,
-  pattern: NO_NUL,
+  pattern: STORABLE_TEXT,
   examples: ['CSSE6400 Cloud Assignment'],
 });
 
 const Description = Type.Unsafe<string | null>({
   type: ['string', 'null'],
   maxLength: 120,
-  pattern: NO_NUL,
+  pattern: STORABLE_TEXT,
   examples: ['Deploy TaskOverflow to ECS'],
 });
 

@@ -1,0 +1,513 @@
+import fc from 'fast-check';
+import { request, type RequestOptions, type Response } from './support/http';
+import { type RawResponse, rawRequest } from './support/raw-http';
+import { deleteAllTodos, startTestApp, type TestApp } from './support/test-app';
+import { expectTodo, expectTodoList } from './support/todo-schema-check';
+
+/*
+ * Property-based tests: fast-check generates bodies, ids, query strings and
+ * headers, sends them over real HTTP to the real service on PostgreSQL, and
+ * checks what must hold for every one of them: never a 5xx, every error a JSON
+ * 4xx of the documented shape, a refused write changes no row.
+ *
+ * Runs are reproducible: the seed is fixed (FC_SEED=<n> picks another, to
+ * explore), and a failure prints its seed and path with the shrunk input.
+ * FC_RUNS=<n> changes the number of runs per property.
+ */
+const SEED = Number(process.env.FC_SEED ?? 6400);
+const RUNS = Number(process.env.FC_RUNS ?? 100);
+fc.configureGlobal({ seed: SEED, numRuns: RUNS });
+
+const TODOS = '/api/v1/todos';
+const BODY_LIMIT = 16 * 1024;
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// ---- What is sent ---------------------------------------------------------
+
+const SQL_LOOKING = [
+  "'; DROP TABLE todos; --",
+  "' OR '1'='1",
+  '"; SELECT pg_sleep(10); --',
+  "'); DELETE FROM todos; --",
+  "' UNION SELECT usename, passwd FROM pg_shadow --",
+  '$1',
+  '$$ $tag$',
+  "E'\\x41'",
+  '\\',
+  "\\'",
+  '%_',
+  '/* */',
+  '::text',
+  '\\u0000',
+  'NULL',
+];
+const RIGHT_TO_LEFT = ['שלום עולם', 'مرحبا بالعالم', '\u202Eevil\u202C', '\u200F', '\u061C'];
+const UNUSUAL_UNICODE = [
+  '😀',
+  '👨‍👩‍👧‍👦',
+  '🏳️‍🌈',
+  '🇦🇺',
+  'e\u0301',
+  '\uFEFF',
+  '\u2028\u2029',
+  '\u00A0',
+  '\uFFFD',
+  '\uFFFF',
+  '\u{10FFFF}',
+  'Z̸̢͉̈́a̶l̷g̵o',
+];
+
+/** Text PostgreSQL can store as it is: any code point but NUL, surrogates only in pairs. */
+const storableText = (min: number, max: number) =>
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(...SQL_LOOKING, ...RIGHT_TO_LEFT, ...UNUSUAL_UNICODE),
+        fc.string({ unit: 'binary', maxLength: 8 }),
+        fc.string({ unit: 'grapheme', maxLength: 8 }),
+      ),
+      { maxLength: 10 },
+    )
+    .map((parts) =>
+      Array.from(parts.join(''))
+        .filter((char) => char !== '\u0000')
+        .slice(0, max)
+        .join(''),
+    )
+    .filter((text) => Array.from(text).length >= min);
+
+/** One character the database cannot store faithfully: NUL, or half a surrogate pair. */
+const unstorableChar = fc.constantFrom('\u0000', '\uD800', '\uDBFF', '\uDC00', '\uDFFF');
+
+const validDeadline = fc.constantFrom(
+  null,
+  '2023-12-04T14:00:00',
+  '2024-02-29T23:59:59.999999',
+  '2023-12-04T14:00:00Z',
+  '2023-12-04T14:00:00+10:00',
+);
+
+/** A value of the wrong JSON type for every field (numbers as strings are right for none but the text fields). */
+const WRONG_TYPE = {
+  title: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
+  description: fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.constant(null), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
+  completed: fc.oneof(fc.constantFrom('true', 'false', '1', '0', 'yes', ''), fc.integer(), fc.constant(null)),
+  deadline_at: fc.oneof(fc.integer(), fc.constantFrom('1701698400', 'now', '2023-02-30T00:00:00', ''), fc.boolean()),
+};
+const RIGHT_TYPE = {
+  title: fc.oneof(storableText(0, 100), fc.constantFrom('1', '0', '-1', '1e3', 'NaN', 'true', 'null')),
+  description: fc.oneof(storableText(0, 130), fc.constant(null)),
+  completed: fc.boolean(),
+  deadline_at: validDeadline,
+};
+type Field = keyof typeof RIGHT_TYPE;
+const FIELDS = Object.keys(RIGHT_TYPE) as Field[];
+
+const HOSTILE_KEYS = ['id', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'created_at', '', 'Title', ' title', 'title\u0000'];
+
+/** A JSON object written as text, so that keys like __proto__ and repeated keys survive. */
+const objectText = (entries: [string, unknown][]) =>
+  `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`;
+
+interface HostileBody {
+  what: string;
+  text: string;
+  contentType?: string;
+  /** Wrong by construction: must be refused, whatever else it carries. */
+  mustReject: boolean;
+}
+
+/** Todo-shaped objects: each field of the right or the wrong type, maybe with keys no todo has. */
+const todoShaped = fc
+  .tuple(
+    fc.record(
+      Object.fromEntries(FIELDS.map((field) => [field, fc.oneof(
+        fc.record({ wrong: fc.constant(true), value: WRONG_TYPE[field] }),
+        fc.record({ wrong: fc.constant(false), value: RIGHT_TYPE[field] as fc.Arbitrary<unknown> }),
+      )])) as Record<Field, fc.Arbitrary<{ wrong: boolean; value: unknown }>>,
+      { requiredKeys: [] },
+    ),
+    fc.array(fc.tuple(fc.constantFrom(...HOSTILE_KEYS), fc.jsonValue({ maxDepth: 2 })), { maxLength: 2 }),
+  )
+  .map(([fields, extra]): HostileBody => {
+    const entries = Object.entries(fields) as [Field, { wrong: boolean; value: unknown }][];
+    return {
+      what: 'todo-shaped',
+      text: objectText([...entries.map(([key, { value }]): [string, unknown] => [key, value]), ...extra]),
+      mustReject: extra.length > 0 || entries.some(([, { wrong }]) => wrong),
+    };
+  });
+
+/** Nesting as deep as the body limit allows, where a title or an unknown field would be. */
+const deeplyNested = fc
+  .tuple(fc.integer({ min: 1, max: 9000 }), fc.constantFrom('array', 'object', 'proto'), fc.boolean())
+  .map(([depth, kind, asTitle]): HostileBody => {
+    const nested =
+      kind === 'array'
+        ? '['.repeat(depth) + ']'.repeat(depth)
+        : `${(kind === 'proto' ? '{"__proto__":' : '{"a":').repeat(depth)}1${'}'.repeat(depth)}`;
+    return {
+      what: `nested ${kind} ${depth}`,
+      text: asTitle ? `{"title":${nested}}` : `{"title":"deep","nested":${nested}}`,
+      mustReject: true,
+    };
+  });
+
+const MALFORMED = [
+  '{',
+  '{"title":"x",}',
+  "{'title':'x'}",
+  '{"title":"x"} trailing',
+  '{"title":NaN}',
+  '{"title":1e400}',
+  '{"title":"x"}{"title":"y"}',
+  '/* comment */ {"title":"x"}',
+  '{"title":"x","completed":tru}',
+  '{"\\u005f_proto__":{"polluted":true},"title":"x"}',
+  '{"title":"x","__proto__":{"polluted":true}}',
+  '{"title":"x","constructor":{"prototype":{"polluted":true}}}',
+  '[]',
+  '[{"title":"x"}]',
+  '""',
+  '0',
+  'true',
+  'null',
+  '',
+  '{"title":"x"}\u0000',
+];
+const malformed = fc.constantFrom(...MALFORMED).map((text): HostileBody => ({ what: 'malformed', text, mustReject: true }));
+
+/** Any JSON at all: most of it is not a todo, some of it may be. */
+const anyJson = fc.jsonValue({ maxDepth: 4 }).map((value): HostileBody => ({
+  what: 'any JSON',
+  text: JSON.stringify(value) ?? 'null',
+  mustReject: typeof value !== 'object' || value === null || Array.isArray(value),
+}));
+
+/** A well-formed todo with a content type that is not JSON's. */
+const wrongContentType = fc
+  .constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/xml', 'text/json')
+  .map((contentType): HostileBody => ({ what: 'content type', text: '{"title":"x"}', contentType, mustReject: true }));
+
+const hostileBody = fc.oneof(todoShaped, todoShaped, deeplyNested, malformed, anyJson, wrongContentType);
+
+/** Strings over the 16 KiB body limit, counted in bytes: 4,100 emoji are 16,400 bytes. */
+const oversizedBody = fc
+  .tuple(fc.constantFrom('x', 'é', '😀', '\u0000'), fc.integer({ min: 1, max: 3 * BODY_LIMIT }), fc.constantFrom<Field>('title', 'description'))
+  .map(([char, count, field]) => JSON.stringify({ title: 'x', [field]: char.repeat(count) }))
+  .filter((text) => Buffer.byteLength(text) > BODY_LIMIT);
+
+/** Path ids: numbers in and out of range, numbers in other notations, text, broken percent-encodings. */
+const anyId = fc.oneof(
+  fc.integer({ min: -5, max: 3_000_000_000 }).map(String),
+  fc.constantFrom(
+    '1e3', '0x10', '+5', '01', '1.0', '1.5', '-0', '0', '2147483647', '2147483648', '99999999999999999999',
+    'NaN', 'Infinity', 'undefined', 'null', 'true', '..', '%', '%00', '5%00', '%2F', '%E0%A4%A', '%ZZ', '%F0%9F%98%80',
+    '1;DROP%20TABLE%20todos', '1%20OR%201=1', "1'", '%20%201', '1'.repeat(101),
+  ),
+  fc.string({ unit: 'binary', maxLength: 12 }).map(encodeURIComponent),
+);
+
+const queryKey = fc.oneof(
+  fc.constantFrom('completed', 'window', 'limit', 'after_id', 'unknown', '__proto__', 'constructor', 'completed[]', 'window[0]', ''),
+  fc.string({ maxLength: 5 }).map(encodeURIComponent),
+);
+const queryValue = fc.oneof(
+  fc.constantFrom('true', 'false', '1', '0', '-1', '1e3', '0x10', '', '%20', '%', '%00', '%E0%A4', '%FF', 'null', '9'.repeat(30), 'true%00', '%27%3B%20DROP%20TABLE%20todos%3B--'),
+  fc.integer().map(String),
+  fc.string({ unit: 'binary', maxLength: 8 }).map(encodeURIComponent),
+);
+const queryString = fc
+  .array(fc.tuple(queryKey, queryValue), { maxLength: 5 })
+  .map((pairs) => pairs.map(([key, value]) => `${key}=${value}`).join('&'));
+
+/** A header value as raw bytes: any byte but CR and LF, which would end the header line. */
+const headerValue = fc
+  .array(fc.integer({ min: 0, max: 255 }).filter((byte) => byte !== 13 && byte !== 10), { maxLength: 40 })
+  .map((bytes) => Buffer.from(bytes).toString('latin1'));
+const headerName = fc.oneof(
+  fc.constantFrom(
+    'X-Request-Id', 'Content-Type', 'Accept', 'Accept-Encoding', 'Content-Encoding', 'Expect', 'Origin',
+    'X-Forwarded-For', 'Cookie', 'Range', 'If-None-Match', 'traceparent', 'Authorization', 'Transfer-Encoding', 'Host',
+  ),
+  fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}$/),
+);
+
+// ---- What must hold -------------------------------------------------------
+
+/** Exactly the documented error shape: `{error, details?: [{field, message}]}`, JSON, no stack. */
+function expectApiError(status: number, contentType: string | null | undefined, body: string): void {
+  expect(status).toBeGreaterThanOrEqual(400);
+  expect(status).toBeLessThan(500);
+  expect(contentType).toBe('application/json; charset=utf-8');
+  const json = JSON.parse(body);
+  expect(typeof json.error).toBe('string');
+  expect(json.error.length).toBeGreaterThan(0);
+  expect(Object.keys(json).filter((key) => key !== 'error' && key !== 'details')).toEqual([]);
+  if (json.details !== undefined) {
+    for (const detail of json.details) {
+      expect(Object.keys(detail).sort()).toEqual(['field', 'message']);
+      expect(typeof detail.field).toBe('string');
+      expect(typeof detail.message).toBe('string');
+    }
+  }
+  expect(body).not.toMatch(/\bat .*\.(js|ts):\d+|node_modules|QueryFailedError/);
+}
+
+const expectError = (response: Response) =>
+  expectApiError(response.status, response.headers.get('content-type'), response.text);
+const expectRawError = (response: RawResponse) =>
+  expectApiError(response.status, response.headers['content-type'], response.body);
+
+describe('hostile input (property-based, real HTTP, real PostgreSQL)', () => {
+  let t: TestApp;
+  let existing: { id: number };
+  const call = (method: string, path: string, options?: RequestOptions) =>
+    request(t.baseUrl, method, path, options);
+
+  /** Every row and every column, microseconds included. */
+  const tableContents = async (): Promise<{ id: number }[]> =>
+    JSON.parse(
+      (await t.dataSource.query(`SELECT coalesce(json_agg(t ORDER BY id), '[]')::text AS rows FROM todos t`))[0].rows,
+    );
+  const without = (rows: { id: number }[], id: unknown) => rows.filter((row) => row.id !== id);
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  beforeEach(async () => {
+    // A small table keeps each before/after comparison cheap.
+    await deleteAllTodos(t.dataSource);
+    existing = (await call('POST', TODOS, { json: { title: 'existing', description: 'kept' } })).json;
+  });
+  afterAll(() => t.close());
+  afterEach(async () => {
+    // The service runs in this process: Jest fails the running test on an
+    // unhandled rejection or an uncaught exception, where the service would
+    // crash. Here: it still answers, and no prototype was polluted.
+    expect((await call('GET', '/api/v1/health')).status).toBe(200);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('stores any storable text verbatim: emoji, right-to-left, SQL-looking; the response, a GET and the row agree', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        storableText(1, 80),
+        fc.oneof(storableText(0, 120), fc.constant(null)),
+        storableText(1, 80),
+        async (title, description, newTitle) => {
+          const created = await call('POST', TODOS, { json: { title, description } });
+          expect(created.status).toBe(201);
+          expectTodo(created.json);
+          expect(created.json).toMatchObject({ title, description });
+          expect((await call('GET', `${TODOS}/${created.json.id}`)).json).toEqual(created.json);
+          const stored = await t.dataSource.query('SELECT title, description FROM todos WHERE id = $1', [created.json.id]);
+          expect(stored).toEqual([{ title, description }]);
+
+          const updated = await call('PUT', `${TODOS}/${created.json.id}`, { json: { title: newTitle } });
+          expect(updated.status).toBe(200);
+          expect(updated.json).toMatchObject({ id: created.json.id, title: newTitle, description });
+        },
+      ),
+    );
+    // The SQL-looking text was data, never SQL: the table is still there and whole.
+    expect(await t.dataSource.query('SELECT count(*)::int > 0 AS present FROM todos')).toEqual([{ present: true }]);
+  });
+
+  it('refuses NUL and unpaired surrogates with a 400 naming the field, before the database', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        storableText(0, 30),
+        unstorableChar,
+        storableText(0, 30),
+        fc.constantFrom('title', 'description'),
+        fc.constantFrom('POST', 'PUT'),
+        async (before, bad, after, field, method) => {
+          const rows = await tableContents();
+          const json = { ...(method === 'POST' ? { title: 'x' } : {}), [field]: before + bad + after };
+          const response = await call(method, method === 'POST' ? TODOS : `${TODOS}/${existing.id}`, { json });
+          expect(response.status).toBe(400);
+          expectError(response);
+          expect(response.json.details).toContainEqual({
+            field: `body.${field}`,
+            message: 'must not contain NUL characters or unpaired surrogates',
+          });
+          expect(await tableContents()).toEqual(rows);
+        },
+      ),
+    );
+  });
+
+  it('answers any body with a 2xx or a JSON 4xx, never a 5xx; a refused write changes no row', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileBody, fc.constantFrom('POST', 'PUT'), async (body, method) => {
+        const rows = await tableContents();
+        const response = await call(method, method === 'POST' ? TODOS : `${TODOS}/${existing.id}`, {
+          body: body.text,
+          headers: { 'content-type': body.contentType ?? 'application/json' },
+        });
+        const after = await tableContents();
+        if (response.status < 300 && !body.mustReject) {
+          expect(response.status).toBe(method === 'POST' ? 201 : 200);
+          expectTodo(response.json);
+          if (method === 'POST') {
+            expect(after).toEqual([...rows, expect.objectContaining({ id: response.json.id })]);
+          } else {
+            expect(without(after, existing.id)).toEqual(without(rows, existing.id));
+          }
+        } else {
+          expectError(response);
+          expect(after).toEqual(rows);
+        }
+      }),
+    );
+  });
+
+  it('answers bodies over 16 KiB (counted in bytes, not characters) with 413, storing nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(oversizedBody, fc.constantFrom('POST', 'PUT'), async (text, method) => {
+        const rows = await tableContents();
+        const response = await call(method, method === 'POST' ? TODOS : `${TODOS}/${existing.id}`, {
+          body: text,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect(response.status).toBe(413);
+        expectError(response);
+        expect(await tableContents()).toEqual(rows);
+      }),
+      { numRuns: Math.min(RUNS, 30) },
+    );
+  });
+
+  it('takes the last of repeated keys, as JSON.parse does, and judges only that value', async () => {
+    const titleValue = fc.oneof(storableText(1, 80), fc.constantFrom('', 42, null, 'x'.repeat(81)));
+    await fc.assert(
+      fc.asyncProperty(titleValue, titleValue, async (first, last) => {
+        const rows = await tableContents();
+        const response = await call('POST', TODOS, {
+          body: objectText([['title', first], ['title', last]]),
+          headers: { 'content-type': 'application/json' },
+        });
+        const lastIsValid = typeof last === 'string' && last.length > 0 && Array.from(last).length <= 80;
+        if (lastIsValid) {
+          expect(response.status).toBe(201);
+          expect(response.json.title).toBe(last);
+        } else {
+          expect(response.status).toBe(400);
+          expectError(response);
+          expect(response.json.details).toContainEqual(expect.objectContaining({ field: 'body.title' }));
+          expect(await tableContents()).toEqual(rows);
+        }
+      }),
+    );
+  });
+
+  it('answers any :id with 200, 404 or a JSON 400; only a valid id of an existing todo changes its own row', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyId, fc.constantFrom('GET', 'PUT', 'DELETE'), async (id, method) => {
+        const rows = await tableContents();
+        const response = await call(method, `${TODOS}/${id}`, method === 'PUT' ? { json: { title: 'renamed' } } : {});
+        const after = await tableContents();
+        expect([200, 400, 404]).toContain(response.status);
+        if (response.status >= 400) {
+          expectError(response);
+          expect(after).toEqual(rows);
+        } else if (response.json.id === undefined) {
+          // DELETE of no such todo: `{}`.
+          expect(response.json).toEqual({});
+          expect(after).toEqual(rows);
+        } else {
+          expectTodo(response.json);
+          // Path values are converted as Number() does (see the report: 0x10 is 16).
+          expect(response.json.id).toBe(Number(decodeURIComponent(id)));
+          expect(without(after, response.json.id)).toEqual(without(rows, response.json.id));
+          if (method === 'DELETE') await call('POST', TODOS, { json: { title: 'refill' } });
+        }
+      }),
+    );
+  });
+
+  it('answers any query string on the list with a JSON array or a JSON 400 about the query', async () => {
+    const rows = await tableContents();
+    await fc.assert(
+      fc.asyncProperty(queryString, async (query) => {
+        const response = await call('GET', `${TODOS}?${query}`);
+        if (response.status === 200) {
+          expectTodoList(response.json);
+        } else {
+          expect(response.status).toBe(400);
+          expectError(response);
+          for (const detail of response.json.details ?? []) expect(detail.field).toMatch(/^query/);
+        }
+      }),
+    );
+    expect(await tableContents()).toEqual(rows);
+  });
+
+  it('answers any headers, bytes included, with a 2xx or a JSON 4xx; X-Request-Id is echoed only when safe', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }),
+        fc.constantFrom('GET', 'POST'),
+        async (headers, method) => {
+          const rows = await tableContents();
+          const body = method === 'POST' ? '{"title":"from raw headers"}' : '';
+          const lines = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+          const response = await rawRequest(
+            t.baseUrl,
+            `${method} ${TODOS} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${lines}` +
+              `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+          );
+          const after = await tableContents();
+          expect(response.status).toBeLessThan(500);
+          if (response.status >= 400) {
+            expectRawError(response);
+            expect(after).toEqual(rows);
+          } else if (method === 'POST') {
+            expect(after.length).toBe(rows.length + 1);
+          } else {
+            expect(after).toEqual(rows);
+          }
+          const sent = headers.filter(([name]) => name.toLowerCase() === 'x-request-id').map(([, value]) => value);
+          const echoed = response.headers['x-request-id'];
+          if (echoed !== undefined) {
+            // HTTP drops the spaces and tabs around a header value.
+            const value = sent.length === 1 ? sent[0].replace(/^[ \t]+|[ \t]+$/g, '') : undefined;
+            const safe = value !== undefined && ACCEPTABLE_REQUEST_ID.test(value);
+            expect(echoed).toEqual(safe ? value : expect.stringMatching(UUID_V4));
+          }
+        },
+      ),
+    );
+  });
+
+  it('never echoes an X-Request-Id with control or other unsafe characters: a new UUID, or a JSON 400', async () => {
+    const unsafeChar = fc.oneof(
+      fc.integer({ min: 0, max: 31 }).filter((code) => code !== 10 && code !== 13).map((code) => String.fromCharCode(code)),
+      fc.constantFrom('\x7f', ' ', '"', "'", '\\', '{', '}', '<', '>', '\xff', '\xe9', '\x85'),
+    );
+    let counter = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(unsafeChar, fc.constantFrom('a', '1', '-')), { minLength: 1, maxLength: 20 }), unsafeChar, async (rest, unsafe) => {
+        // A marker unlikely to appear by chance, so that finding it in the answer means an echo.
+        const marker = `rid${++counter}q${SEED}z`;
+        // Ends in '.', so that trimming the value cannot make it acceptable.
+        const value = `${marker}${unsafe}${rest.join('')}.`;
+        const response = await rawRequest(
+          t.baseUrl,
+          `GET ${TODOS} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Request-Id: ${value}\r\n\r\n`,
+        );
+        expect(response.raw).not.toContain(marker);
+        if (response.status === 200) {
+          expect(response.headers['x-request-id']).toMatch(UUID_V4);
+        } else {
+          // Node's parser refuses most control characters before the service sees the request.
+          expect(response.status).toBe(400);
+          expectRawError(response);
+        }
+      }),
+    );
+  });
+});
