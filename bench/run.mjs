@@ -20,7 +20,7 @@
 // measured window, from /proc) are steadier, and say what a request costs.
 import autocannon from 'autocannon';
 import { spawn, execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, mkdirSync, readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -153,13 +153,15 @@ async function measure(configName, scenarioName, databaseUrl) {
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles', `${configName}.${scenarioName}`)}`]
     : [];
   const [command, ...args] = [...prefix, process.execPath, ...profile, ...config.command];
+  // The server writes its logs straight into the file: through a pipe drained
+  // by this process, which is busy generating load, a full pipe would block the
+  // server's synchronous log writes and show up as its latency.
+  const logFd = openSync(log, 'w');
   const server = spawn(command, args, {
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ...config.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd, logFd],
   });
-  const logFile = createWriteStream(log);
-  server.stdout.pipe(logFile);
-  server.stderr.pipe(logFile);
+  closeSync(logFd);
   const exited = new Promise((resolve) => server.once('exit', resolve));
   try {
     const url = `http://127.0.0.1:${port}`;

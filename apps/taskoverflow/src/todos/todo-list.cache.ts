@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { JsonText } from './todos.service';
 
 interface Entry {
   revision: string;
-  body: JsonText;
+  /** UTF-8 bytes, not a string: sending a string encodes it anew on every response. */
+  body: Buffer;
 }
 
 /**
@@ -17,7 +17,7 @@ interface Entry {
 export class TodoListCache {
   private readonly entries = new Map<string, Entry>();
 
-  get(key: string, revision: string): JsonText | undefined {
+  get(key: string, revision: string): Buffer | undefined {
     const entry = this.entries.get(key);
     return entry?.revision === revision ? entry.body : undefined;
   }
@@ -26,7 +26,7 @@ export class TodoListCache {
     return this.entries.has(key);
   }
 
-  set(key: string, revision: string, body: JsonText): void {
+  set(key: string, revision: string, body: Buffer): void {
     this.entries.set(key, { revision, body });
   }
 }

@@ -19,7 +19,8 @@ import {
 export type JsonText = string;
 
 export interface TodoList {
-  body: JsonText;
+  /** JSON text, or its UTF-8 bytes when it comes from (or goes into) the list cache. */
+  body: JsonText | Buffer;
   /** The todos revision the body reflects, when nothing but the data decides it (no window, no paging). */
   revision?: string;
   /** The cursor of the next page, when paging and more todos follow. */
@@ -75,8 +76,10 @@ export class TodosService {
       sql,
       parameters,
     );
-    if (this.config.listCache) this.listCache.set(key, list.revision, list.body);
-    return list;
+    if (!this.config.listCache) return list;
+    const body = Buffer.from(list.body);
+    this.listCache.set(key, list.revision, body);
+    return { body, revision: list.revision };
   }
 
   get(id: number): Promise<JsonText | undefined> {
