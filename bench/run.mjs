@@ -7,9 +7,9 @@
 //     [--duration 10] [--warmup 2] [--connections 50] [--no-pin] [--cpu-prof]
 //     [--capacity-p99 50]
 //
-// --capacity-p99 <ms> also looks for the highest steady request rate the server
-// carries with p99 under that many ms and no errors (open-loop load at a fixed
-// rate, bisected between 0 and the closed-loop throughput): the number to size by.
+// --capacity-p99 <ms> also looks for the most requests per second the server
+// carries with p99 under that many ms and no errors (the connection count
+// bisected between 1 and --connections): the number to size by.
 //
 // --cpu-prof writes a V8 CPU profile per server process to
 // bench/results/profiles/<config>.<scenario>/; `node bench/profile-summary.mjs <dir>`
@@ -17,7 +17,8 @@
 //
 // Requests per second swing with whatever else the machine does; server CPU
 // milliseconds per request (the process's own user+system time over the
-// measured window, from /proc) are steadier, and say what a request costs.
+// measured window, from /proc) are steadier, and say what a request costs. On
+// the embedded PostgreSQL, the database's CPU per request is measured the same way.
 import autocannon from 'autocannon';
 import { spawn, execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, mkdirSync, readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,8 +34,6 @@ const EMBEDDED_POSTGRES = path.join(ROOT, 'dist/libs/database/src/embedded-postg
 const RESULTS = path.join(ROOT, 'bench/results');
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
-/** The --capacity-p99 search: bisection steps, each a fixed-rate run of --duration seconds. */
-const CAPACITY_STEPS = 6;
 
 /** Named configurations: how the server is started. */
 const ONE_PROCESS = { WEB_CONCURRENCY: '1' };
@@ -134,7 +133,7 @@ try {
   for (const config of configs) {
     for (const scenario of scenarios) {
       await seed(database.url, SCENARIOS[scenario].todos);
-      const result = await measure(config, scenario, database.url);
+      const result = await measure(config, scenario, database);
       results.push(result);
       console.error(`${config} ${scenario}: ${result.requests_per_second} req/s`);
     }
@@ -144,7 +143,7 @@ try {
   await database.stop();
 }
 
-async function measure(configName, scenarioName, databaseUrl) {
+async function measure(configName, scenarioName, database) {
   const config = CONFIGS[configName];
   const port = await findFreePort();
   const log = path.join(RESULTS, `${configName}.${scenarioName}.log`);
@@ -158,7 +157,7 @@ async function measure(configName, scenarioName, databaseUrl) {
   // server's synchronous log writes and show up as its latency.
   const logFd = openSync(log, 'w');
   const server = spawn(command, args, {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', ...config.env },
+    env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', ...config.env },
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
@@ -169,12 +168,14 @@ async function measure(configName, scenarioName, databaseUrl) {
     const load = { url, connections: Number(options.connections), requests: SCENARIOS[scenarioName].requests };
     await autocannon({ ...load, duration: Number(options.warmup) });
     const cpuBefore = cpuMilliseconds(server.pid);
+    const dbCpuBefore = database.pid ? cpuMilliseconds(database.pid) : 0;
     const run = await autocannon({ ...load, duration: Number(options.duration) });
     const cpuMs = cpuMilliseconds(server.pid) - cpuBefore;
+    const dbCpuMs = database.pid ? cpuMilliseconds(database.pid) - dbCpuBefore : undefined;
     const capacity =
       options['capacity-p99'] === undefined
         ? {}
-        : await findCapacity(load, Number(options['capacity-p99']), run.requests.average, server.pid);
+        : await findCapacity(load, Number(options['capacity-p99']), server.pid);
     return {
       config: configName,
       scenario: scenarioName,
@@ -185,6 +186,9 @@ async function measure(configName, scenarioName, databaseUrl) {
       errors: run.errors + run.timeouts,
       non_2xx: run.non2xx,
       server_cpu_ms_per_request: Number((cpuMs / Math.max(1, run.requests.total)).toFixed(3)),
+      // Embedded PostgreSQL only: what each request costs the database, for sizing RDS.
+      db_cpu_ms_per_request:
+        dbCpuMs === undefined ? undefined : Number((dbCpuMs / Math.max(1, run.requests.total)).toFixed(3)),
       rss_mb: Math.round(rssBytes(server.pid) / 2 ** 20),
       ...capacity,
     };
@@ -195,32 +199,38 @@ async function measure(configName, scenarioName, databaseUrl) {
 }
 
 /**
- * The highest fixed request rate with p99 under `p99Ms`, no errors and the
- * rate actually achieved, bisected between 0 and the closed-loop throughput;
- * with the server's CPU use at that rate (1000 ms/s = one core busy).
+ * The most requests per second with p99 under `p99Ms` and no errors: the
+ * number of connections (each sending its next request when the last is
+ * answered, as k6 VUs do) is bisected between 1 and --connections, and the
+ * throughput at the largest count that keeps the bound is reported, with the
+ * server's CPU use there (1000 ms/s = one core busy). Not autocannon's
+ * overallRate: it sends each second's budget in a burst at the start of the
+ * second, and the queue of that burst, not the server, would set the p99.
  */
-async function findCapacity(load, p99Ms, closedLoopRate, pid) {
+async function findCapacity(load, p99Ms, pid) {
   let low = 0;
-  let high = Math.ceil(closedLoopRate);
+  let high = load.connections + 1;
   let best = { capacity_rps_at_p99: 0 };
-  for (let step = 0; step < CAPACITY_STEPS; step++) {
-    const rate = Math.max(1, Math.round((low + high) / 2));
-    const cpuBefore = cpuMilliseconds(pid);
+  while (high - low > 1) {
+    const connections = Math.floor((low + high) / 2);
     const seconds = Number(options.duration);
-    const run = await autocannon({ ...load, overallRate: rate, duration: seconds });
+    const cpuBefore = cpuMilliseconds(pid);
+    const run = await autocannon({ ...load, connections, duration: seconds });
     const cpuMsPerSecond = (cpuMilliseconds(pid) - cpuBefore) / seconds;
-    const held =
-      run.latency.p99 < p99Ms && run.errors + run.timeouts === 0 && run.requests.average >= 0.95 * rate;
-    console.error(`  ${rate} req/s: p99 ${run.latency.p99} ms${held ? '' : ' (not held)'}`);
+    const held = run.latency.p99 < p99Ms && run.errors + run.timeouts + run.non2xx === 0;
+    console.error(
+      `  ${connections} connections: ${Math.round(run.requests.average)} req/s, p99 ${run.latency.p99} ms${held ? '' : ' (over)'}`,
+    );
     if (held) {
-      low = rate;
+      low = connections;
       best = {
-        capacity_rps_at_p99: rate,
+        capacity_rps_at_p99: Math.round(run.requests.average),
+        capacity_connections: connections,
         capacity_p99_ms: run.latency.p99,
         capacity_server_cpu_ms_per_s: Math.round(cpuMsPerSecond),
       };
     } else {
-      high = rate;
+      high = connections;
     }
   }
   return best;
@@ -268,7 +278,8 @@ async function openDatabase() {
   const { startEmbeddedPostgres } = await import(EMBEDDED_POSTGRES);
   const dir = mkdtempSync(path.join(tmpdir(), 'taskoverflow-bench-'));
   chmodSync(dir, 0o755);
-  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 0, database: 'bench' });
+  const dataDir = path.join(dir, 'pg');
+  const server = await startEmbeddedPostgres({ dataDir, port: 0, database: 'bench' });
   // The schema comes from the service's own migrations: start it once.
   const migrate = spawn(process.execPath, [MAIN], {
     env: { ...process.env, DATABASE_URL: server.url, PORT: '0', LOG_LEVEL: 'warn' },
@@ -285,6 +296,8 @@ async function openDatabase() {
   migrate.kill('SIGTERM');
   return {
     url: server.url,
+    // The postmaster, whose process tree holds every backend: the database's CPU.
+    pid: Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]),
     stop: async () => {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -78,9 +78,11 @@ describe('request tracing in the logs', () => {
       const own = ofRequest(lines, id);
       const messages = own.map((line) => line.message);
       // A list checks the change counter, then renders when the todos changed
-      // since this process cached them: the concurrent creates make that likely.
-      const listQueries = messages.length === 4 ? ['Query', 'Query'] : ['Query'];
-      expect(messages).toEqual(['Request started', ...(i % 2 ? listQueries : ['Query']), 'Request finished']);
+      // since this process cached them; concurrent lists share those
+      // statements, which are logged under the request that ran them.
+      const queries = i % 2 ? Array(messages.length - 2).fill('Query') : ['Query'];
+      expect(queries.length).toBeLessThanOrEqual(2);
+      expect(messages).toEqual(['Request started', ...queries, 'Request finished']);
       for (const line of own) {
         expect(line).toMatchObject({ method: i % 2 ? 'GET' : 'POST', url: TODOS });
       }
@@ -96,6 +98,10 @@ describe('request tracing in the logs', () => {
         expect(statement).not.toHaveProperty('parameters');
       }
     }
+    const listStatements = lines.filter(
+      (line) => line.location === 'sql' && ids.filter((_, i) => i % 2).includes(String(line.request_id)),
+    );
+    expect(listStatements.length).toBeGreaterThanOrEqual(1);
     // No statement issued during these requests went unattributed.
     const during = lines.slice(lines.findIndex((line) => line.request_id === ids[0]));
     expect(during.filter((line) => line.location === 'sql' && !line.request_id)).toEqual([]);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { CreateTodo, ListTodosQuery, UpdateTodo } from './dto/todo.schema';
+import { CoalescedReads } from './coalesced-reads';
 import { asUtcTimestamp } from './input-timestamp';
 import { TodoListCache } from './todo-list.cache';
 import { TODOS_CONFIG, type TodosConfig } from './todos.config';
@@ -18,6 +19,11 @@ import {
 /** A response body already rendered as JSON text by PostgreSQL. */
 export type JsonText = string;
 
+interface RenderedList {
+  revision: string;
+  body: JsonText;
+}
+
 export interface TodoList {
   /** JSON text, or its UTF-8 bytes when it comes from (or goes into) the list cache. */
   body: JsonText | Buffer;
@@ -33,6 +39,13 @@ export interface TodoList {
  */
 @Injectable()
 export class TodosService {
+  /**
+   * Concurrent list requests share their revision checks and renders (a
+   * request's trace then may show no SQL: another request's statement served it).
+   */
+  private readonly revisionReads = new CoalescedReads<string>();
+  private readonly listReads = new CoalescedReads<{ body: Buffer; revision: string }>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly listCache: TodoListCache,
@@ -63,23 +76,32 @@ export class TodosService {
       const [list] = await this.query<{ body: JsonText }>(sql, parameters);
       return { body: list.body };
     }
-    const key = String(query.completed);
-    if (this.config.listCache && this.listCache.has(key)) {
-      const [{ revision }] = await this.query<{ revision: string }>(
-        SELECT_REVISION,
-        [],
-      );
+    if (!this.config.listCache) {
+      const [list] = await this.query<RenderedList>(sql, parameters);
+      return list;
+    }
+    return this.cachedList(String(query.completed), sql, parameters);
+  }
+
+  private async cachedList(
+    key: string,
+    sql: string,
+    parameters: unknown[],
+  ): Promise<TodoList> {
+    if (this.listCache.has(key)) {
+      const revision = await this.revisionReads.read('revision', async () => {
+        const [row] = await this.query<{ revision: string }>(SELECT_REVISION, []);
+        return row.revision;
+      });
       const body = this.listCache.get(key, revision);
       if (body !== undefined) return { body, revision };
     }
-    const [list] = await this.query<{ revision: string; body: JsonText }>(
-      sql,
-      parameters,
-    );
-    if (!this.config.listCache) return list;
-    const body = Buffer.from(list.body);
-    this.listCache.set(key, list.revision, body);
-    return { body, revision: list.revision };
+    return this.listReads.read(key, async () => {
+      const [row] = await this.query<RenderedList>(sql, parameters);
+      const body = Buffer.from(row.body);
+      this.listCache.set(key, row.revision, body);
+      return { body, revision: row.revision };
+    });
   }
 
   get(id: number): Promise<JsonText | undefined> {
