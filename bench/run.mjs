@@ -128,6 +128,15 @@ const { findFreePort } = await import(EMBEDDED_POSTGRES);
 if (pin) execFileSync('taskset', ['-p', '-c', String(cpus().length - 1), String(process.pid)]);
 
 const database = await openDatabase();
+/** The server being measured, stopped with the database when the bench is interrupted. */
+let running;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    running?.kill('SIGTERM');
+    await database.stop();
+    process.exit(130);
+  });
+}
 try {
   const results = [];
   for (const config of configs) {
@@ -161,6 +170,7 @@ async function measure(configName, scenarioName, database) {
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
+  running = server;
   const exited = new Promise((resolve) => server.once('exit', resolve));
   try {
     const url = `http://127.0.0.1:${port}`;
