@@ -305,8 +305,8 @@ variable "cpu_target_percent" {
 
 variable "requests_per_target" {
   type        = number
-  description = "Target value of the ALB's RequestCountPerTarget (requests per task per minute) for target tracking. Derive it from a load test: the rate one task serves within its latency objective, with headroom."
-  default     = 1000
+  description = "Target value of the ALB's RequestCountPerTarget (requests per task per minute) for target tracking. 20000 (about 330 requests/s) is a little over half of what one vCPU served within p99 < 50 ms in the worst case measured, every list rendered afresh (docs/capacity.md); multiply by web_concurrency for bigger tasks, and re-derive it from a load test on AWS."
+  default     = 20000
 
   validation {
     condition     = var.requests_per_target >= 1
