@@ -9,7 +9,9 @@ import {
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import cluster, { type Worker } from 'node:cluster';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from './app.factory';
 import { type Config, loadConfig } from './config/app.config';
 
@@ -34,10 +36,21 @@ async function runServer(logging: Logging, config: Config): Promise<void> {
 }
 
 /**
+ * Kept at the end of SHUTDOWN_TIMEOUT_MS (half of it when shorter) for
+ * closing the pool, stopping embedded PostgreSQL and flushing the logs: the
+ * CloudWatch shipper allows itself 5 s.
+ */
+const SHUTDOWN_FINISH_MS = 5000;
+const CUT_OFF_REQUESTS_GRACE_MS = 100;
+
+/**
  * SIGTERM (ECS, docker stop) or SIGINT (Ctrl-C): stop accepting connections,
  * let in-flight requests finish, close the pool, stop embedded PostgreSQL,
  * then flush the logs (CloudWatch included). A deadline below ECS's 30 s
- * keeps the exit ours, not SIGKILL's.
+ * keeps the exit ours, not SIGKILL's. A client that stalls mid-request (a
+ * body that never completes) would hold the drain until REQUEST_TIMEOUT_MS,
+ * beyond that deadline: once the drain's share of it is spent, connections
+ * still open are closed and the shutdown goes on, logs flushed, exiting 1.
  */
 function stopOnSignals(
   app: NestFastifyApplication,
@@ -57,21 +70,51 @@ function stopOnSignals(
       );
       process.exit(1);
     }, config.app.shutdownTimeoutMs).unref();
+    const server: Server = app.getHttpServer();
+    // Node closes the connections that are idle when the drain begins; one
+    // whose request is in flight would stay open after its answer (keep-alive)
+    // and hold the drain until its client let go. They close as they fall idle.
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 100).unref();
+    const drainMs =
+      config.app.shutdownTimeoutMs -
+      Math.min(SHUTDOWN_FINISH_MS, config.app.shutdownTimeoutMs / 2);
     let code = 0;
+    const drainDeadline = setTimeout(() => {
+      logger.error(`Requests still open after ${drainMs} ms; closing their connections`);
+      code = 1;
+      server.closeAllConnections();
+    }, drainMs).unref();
     try {
       await app.close();
+      clearTimeout(drainDeadline);
+      clearInterval(closeIdle);
+      // A request cut off writes its last line (499) some turns of the event
+      // loop after its socket closed: let it, before the logs are closed.
+      if (code !== 0) await sleep(CUT_OFF_REQUESTS_GRACE_MS);
       await database.stop();
       logger.log('Stopped');
     } catch (error) {
       logger.error({ err: error, message: 'Shutdown failed' });
       code = 1;
     }
-    await logging.close();
-    process.exit(code);
+    await exitAfterClosingLogs(logging, code);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, (received) => void shutdown(received));
   }
+}
+
+/**
+ * Flushes the logs (the CloudWatch shipper allows itself 5 s), then exits
+ * with `code`. The shipper's worker thread does not keep the process alive:
+ * without the timer here the process would end as soon as the main thread
+ * had nothing left to do, before close() resolved, with exit code 0 whatever
+ * `code` was. The timer also exits should close() never resolve.
+ */
+async function exitAfterClosingLogs(logging: Logging, code: number): Promise<never> {
+  setTimeout(() => process.exit(code), SHUTDOWN_FINISH_MS + 1000);
+  await logging.close();
+  process.exit(code);
 }
 
 /**
@@ -121,8 +164,7 @@ async function runPrimary(logging: Logging, config: Config): Promise<void> {
     clearTimeout(deadline);
     await database.stop();
     logger.log('Stopped');
-    await logging.close();
-    process.exit(code || (failed ? 1 : 0));
+    await exitAfterClosingLogs(logging, code || (failed ? 1 : 0));
   };
 
   cluster.on('listening', (worker) => started.add(worker.id));

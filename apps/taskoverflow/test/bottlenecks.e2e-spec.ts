@@ -96,7 +96,13 @@ describe('npm run analyze names the planted bottleneck', () => {
   });
 
   it('a CPU-heavy handler: cpu-bound, from the saturated event loop, though its stretched SQL looks slow too', async () => {
-    const logFile = await loadAndLog('cpu', { path: '/api/v1/planted/cpu', connections: 10 });
+    // A saturated loop also delays opening pool connections past the 2 s default,
+    // which would turn some answers into 503s and the verdict into "errors".
+    const logFile = await loadAndLog('cpu', {
+      path: '/api/v1/planted/cpu',
+      connections: 10,
+      env: { DB_CONNECT_TIMEOUT_MS: '10000' },
+    });
     const report = await analyze(logFile);
     expect(report.verdict.bottleneck).toBe('cpu-bound');
     expect(report.verdict.reason).toMatch(/event loop was busy/);

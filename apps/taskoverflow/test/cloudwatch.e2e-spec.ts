@@ -11,12 +11,7 @@ describe('CloudWatch Logs shipping', () => {
   let cloudWatch: FakeCloudWatchLogs;
   const env = () => ({
     DATABASE_URL: workerDatabaseUrl(),
-    CLOUDWATCH_LOG_GROUP: GROUP,
-    CLOUDWATCH_LOG_STREAM: STREAM,
-    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cloudWatch.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    ...cloudWatch.shippingEnv(GROUP, STREAM),
   });
 
   beforeEach(async () => {

@@ -39,11 +39,11 @@ describe('health', () => {
     expect((await request(t.baseUrl, 'GET', '/api/v1/health')).status).toBe(200);
   });
 
-  it('a todo request while the database is down is a 500 JSON error without a stack, and the service recovers', async () => {
+  it('a todo request while the database is down is a 503 JSON error naming the database, and the service recovers', async () => {
     proxy.cut();
     const failed = await request(t.baseUrl, 'GET', '/api/v1/todos');
-    expect(failed.status).toBe(500);
-    expect(failed.json).toEqual({ error: 'Internal server error' });
+    expect(failed.status).toBe(503);
+    expect(failed.json).toEqual({ error: 'The database is unavailable; try again shortly' });
     proxy.restore();
     const ready = await request(t.baseUrl, 'GET', '/api/v1/health/ready');
     expect(ready.status).toBe(200);

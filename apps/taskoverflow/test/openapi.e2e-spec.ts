@@ -50,7 +50,7 @@ describe('OpenAPI document', () => {
       ['query', 'after_id'],
       ['header', 'If-None-Match'],
     ]);
-    expect(Object.keys(list.responses).sort()).toEqual(['200', '304', '400']);
+    expect(Object.keys(list.responses).sort()).toEqual(['200', '304', '400', '503']);
     expect(Object.keys(list.responses['200'].headers).sort()).toEqual(['Cache-Control', 'ETag', 'Link']);
     expect(list.parameters[1].schema).toEqual(asJson(ListTodosQuerySchema.properties.window));
     expect(list.responses['200'].content['application/json'].schema.items).toEqual(asJson(TodoSchema));
@@ -61,7 +61,7 @@ describe('OpenAPI document', () => {
       required: true,
       schema: { type: 'integer', minimum: 1, maximum: 2147483647 },
     });
-    expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '404']);
+    expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '404', '503']);
   });
 
   it('serves the Swagger UI at /api/docs', async () => {

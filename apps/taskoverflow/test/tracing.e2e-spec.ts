@@ -210,10 +210,13 @@ describe('request tracing in the logs', () => {
   });
 
   it('logs an unexpected error with err.type, message and stack, and answers without them', async () => {
-    proxy.cut();
+    // A table gone missing (42P01) is a fault, not a passing condition: 500, its stack in the log.
+    const admin = new Client({ connectionString: workerDatabaseUrl() });
+    await admin.connect();
+    await admin.query('ALTER TABLE todos RENAME TO todos_gone');
     try {
-      const id = 'database-down';
-      const response = await request(baseUrl, 'GET', TODOS, { headers: { 'x-request-id': id } });
+      const id = 'table-gone';
+      const response = await request(baseUrl, 'GET', `${TODOS}/1`, { headers: { 'x-request-id': id } });
       expect(response.status).toBe(500);
       expect(response.json).toEqual({ error: 'Internal server error' });
       const own = ofRequest(await finished(service, [id]), id);
@@ -223,6 +226,27 @@ describe('request tracing in the logs', () => {
         err: { type: expect.any(String), message: expect.any(String), stack: expect.stringMatching(/\n\s+at /) },
       });
       expect(own.find((line) => line.message === 'Request finished')).toMatchObject({ level: 'error', status_code: 500 });
+    } finally {
+      await admin.query('ALTER TABLE todos_gone RENAME TO todos');
+      await admin.end();
+    }
+  });
+
+  it('logs a request failed by a database outage as one warning with the reason, no stack, and answers 503', async () => {
+    proxy.cut();
+    try {
+      const id = 'database-down';
+      const response = await request(baseUrl, 'GET', TODOS, { headers: { 'x-request-id': id } });
+      expect(response.status).toBe(503);
+      expect(response.json).toEqual({ error: 'The database is unavailable; try again shortly' });
+      const own = ofRequest(await finished(service, [id]), id);
+      const warning = own.find((line) => line.location === 'HttpErrorFilter');
+      expect(warning).toMatchObject({
+        level: 'warn',
+        message: expect.stringMatching(/^The database is unavailable; try again shortly \(.+\)$/),
+      });
+      expect(warning).not.toHaveProperty('err');
+      expect(own.find((line) => line.message === 'Request finished')).toMatchObject({ level: 'error', status_code: 503 });
     } finally {
       proxy.restore();
     }

@@ -8,6 +8,9 @@ describe('loadDatabaseConfig', () => {
       target: { kind: 'embedded', dataDir: '.data/postgres', port: 0 },
       ssl: false,
       poolSize: 10,
+      connectTimeoutMs: 2000,
+      statementTimeoutMs: 5000,
+      queryTimeoutMs: 6000,
       connectRetries: 10,
       connectRetryDelayMs: 3000,
       runMigrations: true,
@@ -52,9 +55,23 @@ describe('loadDatabaseConfig', () => {
     ['DB_SSL', '1'],
     ['DB_CONNECT_RETRIES', '-1'],
     ['DB_MIGRATIONS_RUN', 'no'],
+    ['DB_CONNECT_TIMEOUT_MS', '0'],
+    ['DB_STATEMENT_TIMEOUT_MS', '1.5'],
+    ['DB_QUERY_TIMEOUT_MS', '-1'],
   ])('rejects %s=%s, naming it', (name, value) => {
     expect(() => loadDatabaseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadDatabaseConfig({ [name]: value })).toThrow(`${name}: `);
+  });
+
+  it('wants the client-side query deadline past the statement timeout, so the server cancels first', () => {
+    expect(() => loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '8000' })).toThrow(
+      'DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS (or be 0)',
+    );
+    expect(() => loadDatabaseConfig({ DB_QUERY_TIMEOUT_MS: '5000' })).toThrow(ConfigError);
+    expect(loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '8000', DB_QUERY_TIMEOUT_MS: '0' }))
+      .toMatchObject({ statementTimeoutMs: 8000, queryTimeoutMs: 0 });
+    expect(loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_QUERY_TIMEOUT_MS: '100' }))
+      .toMatchObject({ statementTimeoutMs: 0, queryTimeoutMs: 100 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { boolean, type Env, integer, parseEnv, port } from '@app/config';
+import { boolean, ConfigError, type Env, integer, parseEnv, port } from '@app/config';
 import { z } from 'zod';
 
 const databaseEnv = {
@@ -14,6 +14,14 @@ const databaseEnv = {
   DB_SSL_CA_FILE: z.string().optional(),
   DB_SSL_REJECT_UNAUTHORIZED: boolean().default(true),
   DB_POOL_SIZE: integer(1, 1000).default(10),
+  // A request must fail fast, not hang, when PostgreSQL is down or saturated:
+  // opening a connection, or waiting for a free one in the pool, takes at most this.
+  DB_CONNECT_TIMEOUT_MS: integer(1, 600_000).default(2000),
+  // PostgreSQL cancels a statement running longer than this (statement_timeout); 0: never.
+  DB_STATEMENT_TIMEOUT_MS: integer(0, 3_600_000).default(5000),
+  // A statement PostgreSQL has not answered by then (a silent network, a frozen
+  // server) fails and its connection is closed; 0: wait as long as TCP does.
+  DB_QUERY_TIMEOUT_MS: integer(0, 3_600_000).default(6000),
   DB_CONNECT_RETRIES: integer(0, 1000).default(10),
   DB_CONNECT_RETRY_DELAY_MS: integer(0, 600_000).default(3000),
   DB_MIGRATIONS_RUN: boolean().default(true),
@@ -41,6 +49,11 @@ export interface DatabaseConfig {
   target: DatabaseTarget;
   ssl: false | { caFile?: string; rejectUnauthorized: boolean };
   poolSize: number;
+  connectTimeoutMs: number;
+  /** 0: none. */
+  statementTimeoutMs: number;
+  /** 0: none. */
+  queryTimeoutMs: number;
   connectRetries: number;
   connectRetryDelayMs: number;
   runMigrations: boolean;
@@ -48,6 +61,16 @@ export interface DatabaseConfig {
 
 export function loadDatabaseConfig(env: Env): DatabaseConfig {
   const vars = parseEnv('database', databaseEnv, env);
+  // The server's cancel should win: it keeps the connection, the client's deadline closes it.
+  if (
+    vars.DB_QUERY_TIMEOUT_MS > 0 &&
+    vars.DB_STATEMENT_TIMEOUT_MS > 0 &&
+    vars.DB_QUERY_TIMEOUT_MS <= vars.DB_STATEMENT_TIMEOUT_MS
+  ) {
+    throw new ConfigError(
+      'Invalid database configuration: DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS (or be 0)',
+    );
+  }
   return {
     target: vars.DATABASE_URL
       ? { kind: 'url', url: vars.DATABASE_URL }
@@ -72,6 +95,9 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
         }
       : false,
     poolSize: vars.DB_POOL_SIZE,
+    connectTimeoutMs: vars.DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
+    queryTimeoutMs: vars.DB_QUERY_TIMEOUT_MS,
     connectRetries: vars.DB_CONNECT_RETRIES,
     connectRetryDelayMs: vars.DB_CONNECT_RETRY_DELAY_MS,
     runMigrations: vars.DB_MIGRATIONS_RUN,

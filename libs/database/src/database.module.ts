@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { Client } from 'pg';
+import { Client } from 'pg';
 import {
   DataSource,
   type DataSourceOptions,
@@ -20,6 +20,7 @@ import {
 } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
 import { runMigrationsUnderLock } from './migration-runner';
+import { withQueryDeadline } from './query-deadline';
 import { waitForDatabase } from './wait-for-database';
 
 /** Observers of every query (logging, tracing); the database module does not know what they do. */
@@ -37,20 +38,34 @@ export interface DatabaseModuleOptions {
   instrumentation?: DatabaseInstrumentation;
 }
 
-const DATABASE_MODULE_OPTIONS = Symbol('DATABASE_MODULE_OPTIONS');
+type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 
-/** Brings the schema up to date before the application starts listening. */
+const DATABASE_MODULE_OPTIONS = Symbol('DATABASE_MODULE_OPTIONS');
+/** Told apart from the request pool in pg_stat_activity. */
+const MIGRATIONS_APPLICATION_NAME = 'taskoverflow-migrations';
+
+/**
+ * Brings the schema up to date before the application starts listening, on
+ * a connection of its own without the request path's timeouts: building an
+ * index, or waiting for another instance's migrations, may rightly take longer.
+ */
 @Injectable()
 class MigrationsOnStartup implements OnModuleInit {
   constructor(
-    private readonly dataSource: DataSource,
     @Inject(DATABASE_MODULE_OPTIONS)
     private readonly options: DatabaseModuleOptions,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    if (this.options.config.runMigrations) {
-      await runMigrationsUnderLock(this.dataSource);
+    if (!this.options.config.runMigrations) return;
+    const dataSource = await openDataSource(
+      dataSourceOptions(this.options, 'migrations'),
+      this.options.instrumentation,
+    );
+    try {
+      await runMigrationsUnderLock(dataSource);
+    } finally {
+      await dataSource.destroy();
     }
   }
 }
@@ -65,22 +80,13 @@ export class DatabaseModule {
           useFactory: async () => {
             await waitForDatabase(options.target, options.config);
             return {
-              ...instrumented(
-                buildDataSourceOptions(options.target, options.config, options.schema),
-                options.instrumentation,
-              ),
+              ...dataSourceOptions(options, 'requests'),
               // The server has just answered; a failure from here on is not worth retrying.
               retryAttempts: 0,
             };
           },
-          dataSourceFactory: async (dataSourceOptions) => {
-            const dataSource = await new DataSource(
-              dataSourceOptions as DataSourceOptions,
-            ).initialize();
-            // TypeORM builds subscribers from classes; instances with their settings are added here.
-            dataSource.subscribers.push(...(options.instrumentation?.subscribers ?? []));
-            return dataSource;
-          },
+          dataSourceFactory: (dataSourceOptions) =>
+            openDataSource(dataSourceOptions as DataSourceOptions, options.instrumentation),
         }),
       ],
       providers: [
@@ -91,11 +97,45 @@ export class DatabaseModule {
   }
 }
 
-function instrumented(
+/**
+ * Requests get a connection, new or free in the pool, within
+ * DB_CONNECT_TIMEOUT_MS (pg-pool's connectionTimeoutMillis bounds both), a
+ * statement_timeout set as each connection opens, and the client's deadline.
+ * Migrations get one connection of their own, without the last two.
+ */
+function dataSourceOptions(
+  { target, config, schema, instrumentation }: DatabaseModuleOptions,
+  use: 'requests' | 'migrations',
+): PostgresConnectionOptions {
+  const client = instrumentation?.client ?? Client;
+  const base = {
+    ...(buildDataSourceOptions(target, config, schema) as PostgresConnectionOptions),
+    connectTimeoutMS: config.connectTimeoutMs,
+    logger: instrumentation?.logger,
+  };
+  if (use === 'migrations') {
+    return {
+      ...base,
+      poolSize: 1,
+      applicationName: MIGRATIONS_APPLICATION_NAME,
+      extra: { Client: client },
+    };
+  }
+  return {
+    ...base,
+    extra: {
+      Client: withQueryDeadline(client, config.queryTimeoutMs),
+      ...(config.statementTimeoutMs > 0 ? { statement_timeout: config.statementTimeoutMs } : {}),
+    },
+  };
+}
+
+async function openDataSource(
   options: DataSourceOptions,
   instrumentation: DatabaseInstrumentation | undefined,
-): DataSourceOptions {
-  return instrumentation
-    ? { ...options, logger: instrumentation.logger, extra: { Client: instrumentation.client } }
-    : options;
+): Promise<DataSource> {
+  const dataSource = await new DataSource(options).initialize();
+  // TypeORM builds subscribers from classes; instances with their settings are added here.
+  dataSource.subscribers.push(...(instrumentation?.subscribers ?? []));
+  return dataSource;
 }

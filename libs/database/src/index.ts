@@ -5,4 +5,5 @@ export * from './database-target';
 export * from './embedded-postgres';
 export * from './migration-runner';
 export * from './postgres-errors';
+export * from './query-deadline';
 export * from './wait-for-database';

@@ -1,4 +1,5 @@
 import { QueryFailedError } from 'typeorm';
+import { QueryDeadlineError } from './query-deadline';
 
 /**
  * PostgreSQL's class 22 ("data exception": a NUL byte in text, a date out of
@@ -11,4 +12,66 @@ export function isDataException(error: unknown): error is QueryFailedError {
     typeof (error.driverError as { code?: unknown })?.code === 'string' &&
     (error.driverError as { code: string }).code.startsWith('22')
   );
+}
+
+/**
+ * Why the database could not serve a request, when it is a passing condition
+ * rather than a bug: `unavailable` (cannot be reached, shutting down or
+ * starting up, out of connections) or `timeout` (no answer, or no free
+ * connection, in time). Undefined for anything else.
+ */
+export type DatabaseFailure = 'unavailable' | 'timeout';
+
+/** Socket errors: nothing listens, the connection broke, the host or its name cannot be reached. */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * SQLSTATEs of a server that cannot serve now: class 08 (connection
+ * exception), 57P01-57P03 (terminated by an administrator or a crash, cannot
+ * connect now: shutting down, starting up, recovering), 53300 (too many connections).
+ */
+function isUnavailableSqlState(code: string): boolean {
+  return /^08|^57P0[123]$|^53300$/.test(code);
+}
+
+/** 57014, query_canceled: statement_timeout, the only cancel the service causes. */
+const STATEMENT_TIMEOUT = '57014';
+
+/**
+ * node-postgres and pg-pool raise plain Errors, told apart by their messages
+ * only: a pool whose connections are all busy past connectionTimeoutMillis,
+ * a connection attempt past it, a connection that broke.
+ */
+const POOL_TIMEOUT_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated due to connection timeout',
+];
+const BROKEN_CONNECTION_MESSAGES = [/^Connection terminated/, /is not queryable$/];
+
+export function databaseFailure(error: unknown): DatabaseFailure | undefined {
+  const cause: unknown = error instanceof QueryFailedError ? error.driverError : error;
+  if (cause instanceof QueryDeadlineError) return 'timeout';
+  // Not `instanceof Error`: under Jest, Node's own errors come from another realm.
+  if (typeof cause !== 'object' || cause === null) return undefined;
+  // A host with several addresses fails with an AggregateError carrying the first one's code.
+  const { code, message } = cause as { code?: unknown; message?: unknown };
+  if (code === STATEMENT_TIMEOUT) return 'timeout';
+  if (typeof code === 'string' && (NETWORK_ERROR_CODES.has(code) || isUnavailableSqlState(code))) {
+    return 'unavailable';
+  }
+  if (typeof message === 'string') {
+    if (POOL_TIMEOUT_MESSAGES.includes(message)) return 'timeout';
+    if (BROKEN_CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) return 'unavailable';
+  }
+  return undefined;
 }

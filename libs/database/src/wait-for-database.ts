@@ -8,8 +8,6 @@ import {
 } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
 
-const CONNECT_TIMEOUT_MS = 5000;
-
 /**
  * Waits for the database to answer a query, retrying a bounded number of
  * times (it may still be starting, as RDS or a compose service often is).
@@ -17,7 +15,10 @@ const CONNECT_TIMEOUT_MS = 5000;
  */
 export async function waitForDatabase(
   target: ConnectionTarget,
-  config: Pick<DatabaseConfig, 'ssl' | 'connectRetries' | 'connectRetryDelayMs'>,
+  config: Pick<
+    DatabaseConfig,
+    'ssl' | 'connectTimeoutMs' | 'connectRetries' | 'connectRetryDelayMs'
+  >,
   logger = new Logger('Database'),
 ): Promise<void> {
   const where = describeTarget(target);
@@ -25,7 +26,7 @@ export async function waitForDatabase(
   for (let attempt = 1; ; attempt++) {
     const client = new Client({
       ...buildClientConfig(target, config.ssl),
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      connectionTimeoutMillis: config.connectTimeoutMs,
     });
     // An unreachable server can also surface as an 'error' event; the awaited calls report it.
     client.on('error', () => undefined);

@@ -93,6 +93,18 @@ export class FakeCloudWatchLogs {
     return fake;
   }
 
+  /** What makes the service ship its logs here: group, stream, this endpoint and test credentials. */
+  shippingEnv(group: string, stream: string): Record<string, string> {
+    return {
+      CLOUDWATCH_LOG_GROUP: group,
+      CLOUDWATCH_LOG_STREAM: stream,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: this.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+  }
+
   /** The URL to give the SDK as its endpoint. */
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;

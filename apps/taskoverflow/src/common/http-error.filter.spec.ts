@@ -46,6 +46,25 @@ describe('toErrorResponse', () => {
     });
   });
 
+  it('answers a database that cannot be reached, or is shutting down, with 503 and a reason', () => {
+    const expected = {
+      status: 503,
+      body: { error: 'The database is unavailable; try again shortly' },
+    };
+    expect(toErrorResponse(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toEqual(expected);
+    expect(toErrorResponse(pgError('57P01', 'terminating connection due to administrator command'))).toEqual(expected);
+    expect(toErrorResponse(new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly')))).toEqual(expected);
+  });
+
+  it('answers a statement past statement_timeout, or no free connection in time, with 503 too (504 is the ALB\'s)', () => {
+    const expected = {
+      status: 503,
+      body: { error: 'The database did not answer in time; try again shortly' },
+    };
+    expect(toErrorResponse(pgError('57014', 'canceling statement due to statement timeout'))).toEqual(expected);
+    expect(toErrorResponse(new Error('timeout exceeded when trying to connect'))).toEqual(expected);
+  });
+
   it('answers anything else with a bare 500: no message, no stack', () => {
     expect(toErrorResponse(pgError('23505', 'duplicate key value'))).toEqual({
       status: 500,

@@ -1,4 +1,4 @@
-import { isDataException } from '@app/database';
+import { type DatabaseFailure, databaseFailure, isDataException } from '@app/database';
 import {
   type ArgumentsHost,
   Catch,
@@ -33,6 +33,9 @@ export class HttpErrorFilter implements ExceptionFilter {
         err: error,
         message: `Request failed: ${error instanceof Error ? error.message : String(error)}`,
       });
+    } else if (status === HttpStatus.SERVICE_UNAVAILABLE && databaseFailure(error)) {
+      // During an outage, one line a request with the reason, not a stack.
+      this.logger.warn(`${body.error} (${error instanceof Error ? error.message : String(error)})`);
     }
     void reply
       .status(status)
@@ -40,6 +43,11 @@ export class HttpErrorFilter implements ExceptionFilter {
       .send(JSON.stringify(body));
   }
 }
+
+const DATABASE_FAILURE_MESSAGES: Record<DatabaseFailure, string> = {
+  unavailable: 'The database is unavailable; try again shortly',
+  timeout: 'The database did not answer in time; try again shortly',
+};
 
 export interface ErrorResponse {
   status: HttpStatus;
@@ -60,6 +68,17 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     return {
       status: error.statusCode,
       body: { error: 'The request body could not be read' },
+    };
+  }
+  // A database that is down, restarting, failing over or saturated is a
+  // passing condition: 503 tells clients and the load balancer to retry. A
+  // statement past its timeout is answered 503 too, not 504, which the ALB
+  // itself answers when a target is slow: the two stay told apart.
+  const failure = databaseFailure(error);
+  if (failure) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      body: { error: DATABASE_FAILURE_MESSAGES[failure] },
     };
   }
   if (isDataException(error)) {

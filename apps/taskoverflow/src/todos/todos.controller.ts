@@ -36,6 +36,11 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const badRequest = { description: 'Invalid input', schema: ErrorSchema };
 const notFound = { description: 'No todo with this id', schema: ErrorSchema };
 const tooLarge = { description: 'Body over 16 KiB', schema: ErrorSchema };
+const unavailable = {
+  description:
+    'The database is unavailable or did not answer in time; retry shortly',
+  schema: ErrorSchema,
+};
 
 /** Validation happens in Fastify against the route schemas; handlers get checked, typed values. */
 @ApiTags('todos')
@@ -74,6 +79,7 @@ export class TodosController {
       },
       304: { description: 'Unchanged since the ETag in If-None-Match' },
       400: badRequest,
+      503: unavailable,
     },
   })
   async list(
@@ -93,6 +99,7 @@ export class TodosController {
     responses: {
       200: { description: 'The todo', schema: TodoSchema },
       400: badRequest,
+      503: unavailable,
       404: notFound,
     },
   })
@@ -109,6 +116,7 @@ export class TodosController {
     responses: {
       201: { description: 'The created todo', schema: TodoSchema },
       400: badRequest,
+      503: unavailable,
       413: tooLarge,
     },
   })
@@ -125,6 +133,7 @@ export class TodosController {
     responses: {
       200: { description: 'The updated todo', schema: TodoSchema },
       400: badRequest,
+      503: unavailable,
       404: notFound,
       413: tooLarge,
     },
@@ -148,6 +157,7 @@ export class TodosController {
         schema: TodoSchema,
       },
       400: badRequest,
+      503: unavailable,
     },
   })
   async remove(@Param() { id }: TodoIdParams): Promise<JsonText> {
