@@ -62,6 +62,10 @@ describe('database outage: PostgreSQL stopped under load, then started again', (
     baseUrl = await service.listening;
   }, 60_000);
   afterAll(async () => {
+    // The test expects the service to live through the outage: if it died, say how.
+    if (service && service.child.exitCode !== null) {
+      console.error(`[resilience] the service exited early:\n${service.output().slice(-6000)}`);
+    }
     service?.child.kill('SIGKILL');
     await service?.exited;
     await postgres?.stop();

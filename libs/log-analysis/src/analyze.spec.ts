@@ -215,7 +215,7 @@ describe('the verdict', () => {
       durationMs: 240,
       queries: [{ query: 'SELECT count(*) FROM todos', atMs: 2, durationMs: 120 }],
     }));
-    const busy = [1, 2, 3, 4, 5].map((s) => metricsLine(T0 + s * 1000, 0.97));
+    const busy = [1, 2, 3, 4, 5].map((s) => metricsLine(T0 + s * 1000, 0.97, 120));
     const lines = [...logOf(stretched), ...busy];
 
     const { summary, verdict } = analyze(lines);
@@ -223,7 +223,10 @@ describe('the verdict', () => {
     expect(summary.medianLoadedEventLoopUtilization).toBe(0.97);
     expect(verdict.bottleneck).toBe('cpu-bound');
     expect(verdict.alsoSeen).toContain('slow-sql');
-    expect(formatVerdict(verdict)).toMatch(/event loop was busy 97\.0% of the time under load/);
+    expect(formatVerdict(verdict)).toMatch(/event loop was busy 97\.0% of the time under load, its timers 120 ms late/);
+    // Busy but prompt (a process starved by its neighbours): not a saturated loop.
+    const prompt = [1, 2, 3, 4, 5].map((s) => metricsLine(T0 + s * 1000, 0.97, 20));
+    expect(analyze([...logOf(stretched), ...prompt]).verdict.bottleneck).toBe('slow-sql');
     // Without the metrics lines, the same log reads as slow SQL.
     expect(analyze(logOf(stretched)).verdict.bottleneck).toBe('slow-sql');
   });

@@ -103,6 +103,8 @@ export interface Summary {
    * interval saw requests finish; undefined when the log has none.
    */
   medianLoadedEventLoopUtilization?: number;
+  /** Median of those lines' event_loop_delay_p99_ms; undefined when they have none. */
+  medianLoadedEventLoopDelayMs?: number;
 }
 
 export interface Analysis {
@@ -151,7 +153,14 @@ export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {})
     requestsWithManyQueries: manyQueryRequests.length,
     manyQueriesExamples: manyQueryRequests.slice(0, MAX_EXAMPLES).map((r) => r.requestId),
     serverErrorRate: finished.length > 0 ? serverErrors.length / finished.length : 0,
-    medianLoadedEventLoopUtilization: median(loadedUtilizations(lines, finished)),
+    medianLoadedEventLoopUtilization: median(
+      loadedMetrics(lines, finished).map((line) => line.event_loop_utilization),
+    ),
+    medianLoadedEventLoopDelayMs: median(
+      loadedMetrics(lines, finished).flatMap((line) =>
+        typeof line.event_loop_delay_p99_ms === 'number' ? [line.event_loop_delay_p99_ms] : [],
+      ),
+    ),
   };
   const repeatedShapes = findRepeatedShapes(grouped);
   const slowestShapes = sqlShapeStats(statements);
@@ -179,13 +188,13 @@ export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {})
 }
 
 /**
- * Utilisation from the metrics lines of intervals in which requests finished:
- * idle stretches of a long log would otherwise hide a saturated peak.
+ * The metrics lines of intervals in which requests finished: idle stretches
+ * of a long log would otherwise hide a saturated peak.
  */
-function loadedUtilizations(
+function loadedMetrics(
   lines: readonly LogLine[],
   finished: readonly RequestStats[],
-): number[] {
+): (LogLine & { event_loop_utilization: number })[] {
   const finishes = finished
     .map((r) => r.finishedAt)
     .filter((at): at is number => at !== undefined)
@@ -194,7 +203,7 @@ function loadedUtilizations(
     const end = timeOf(line);
     const intervalMs = typeof line.interval_ms === 'number' ? line.interval_ms : 0;
     const loaded = finishes.some((at) => at > end - intervalMs && at <= end);
-    return loaded ? [line.event_loop_utilization] : [];
+    return loaded ? [line] : [];
   });
 }
 

@@ -51,6 +51,13 @@ export const POOL_MIN_CONCURRENCY = 10;
 // nor waiting for it.
 /** Median event-loop utilisation under load from which the process is saturated. */
 export const SATURATED_EVENT_LOOP_UTILIZATION = 0.9;
+/**
+ * ...and how late its timers must fire (median of the intervals' p99): a loop
+ * merely busy, or a process starved of CPU by its neighbours, shows high
+ * utilisation too, but only a loop that runs long stretches of JavaScript makes
+ * requests wait this long for it.
+ */
+export const SATURATED_EVENT_LOOP_DELAY_MS = 50;
 export const SLOW_REQUEST_MS = 100;
 export const CPU_MAX_SQL_SHARE = 0.2;
 export const CPU_MAX_QUERIES = 3;
@@ -157,12 +164,19 @@ function poolExhaustionRule({ summary, requests }: Evidence): string | undefined
 
 function saturatedEventLoopRule({ summary }: Evidence): string | undefined {
   const utilization = summary.medianLoadedEventLoopUtilization;
-  if (utilization === undefined || utilization < SATURATED_EVENT_LOOP_UTILIZATION) {
+  const delayMs = summary.medianLoadedEventLoopDelayMs;
+  if (
+    utilization === undefined ||
+    delayMs === undefined ||
+    utilization < SATURATED_EVENT_LOOP_UTILIZATION ||
+    delayMs < SATURATED_EVENT_LOOP_DELAY_MS
+  ) {
     return undefined;
   }
   return (
-    `the event loop was busy ${percent(utilization)} of the time under load (median of the process ` +
-    `metrics), so requests queue for the CPU and every duration measured in the process, SQL included, stretches`
+    `the event loop was busy ${percent(utilization)} of the time under load, its timers ${delayMs} ms late ` +
+    `(p99; medians of the process metrics), so requests queue for the CPU and every duration measured in ` +
+    `the process, SQL included, stretches`
   );
 }
 

@@ -86,7 +86,7 @@ export function healthyTraffic(
 }
 
 /** A process's `Process metrics` line at `atMs`, covering the `intervalMs` before it. */
-export function metricsLine(atMs: number, utilization: number, intervalMs = 1000): LogLine {
+export function metricsLine(atMs: number, utilization: number, delayP99Ms = 10, intervalMs = 1000): LogLine {
   return {
     ...BASE,
     level: 'info',
@@ -95,5 +95,6 @@ export function metricsLine(atMs: number, utilization: number, intervalMs = 1000
     message: 'Process metrics',
     interval_ms: intervalMs,
     event_loop_utilization: utilization,
+    event_loop_delay_p99_ms: delayP99Ms,
   };
 }
