@@ -122,9 +122,10 @@ describe('CloudWatch Logs failing for minutes: the service does not notice', () 
     // Generous: the machine is shared, and p99 of a few hundred requests is noisy.
     expect(failing.p99Ms).toBeLessThanOrEqual(healthy.p99Ms * 3 + 25);
     // A coarse guard against runaway growth (1000 requests logged 17 MB, the
-    // shipper holds 10 MiB at most); the drop report above and the bytes
-    // delivered after an outage (below) are the exact proof of the bound.
-    expect(rssFailing - rssHealthy).toBeLessThan(120);
+    // shipper holds 10 MiB at most; on Node 24 the young generation alone
+    // grows by up to ~150 MiB under this load); the drop report above and the
+    // bytes delivered after an outage (below) are the exact proof of the bound.
+    expect(rssFailing - rssHealthy).toBeLessThan(250);
     process.stdout.write(
       `[cloudwatch-outage] p99 ${healthy.p99Ms} ms healthy, ${failing.p99Ms} ms failing (${healthy.requests}/${failing.requests} requests, ` +
         `${failing.failures} failed); RSS ${Math.round(rssHealthy)} -> ${Math.round(rssFailing)} MiB; ` +
