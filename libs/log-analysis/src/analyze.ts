@@ -138,6 +138,7 @@ export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {})
   const manyQueryRequests = requests.filter((r) => r.queryCount > manyQueries);
   const serverErrors = finished.filter((r) => r.status >= 500);
 
+  const loaded = loadedMetrics(lines, finished);
   const summary: Summary = {
     requests: finished.length,
     medianSqlShare:
@@ -154,10 +155,10 @@ export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {})
     manyQueriesExamples: manyQueryRequests.slice(0, MAX_EXAMPLES).map((r) => r.requestId),
     serverErrorRate: finished.length > 0 ? serverErrors.length / finished.length : 0,
     medianLoadedEventLoopUtilization: median(
-      loadedMetrics(lines, finished).map((line) => line.event_loop_utilization),
+      loaded.map((line) => line.event_loop_utilization),
     ),
     medianLoadedEventLoopDelayMs: median(
-      loadedMetrics(lines, finished).flatMap((line) =>
+      loaded.flatMap((line) =>
         typeof line.event_loop_delay_p99_ms === 'number' ? [line.event_loop_delay_p99_ms] : [],
       ),
     ),
@@ -202,8 +203,15 @@ function loadedMetrics(
   return lines.filter(isProcessMetrics).flatMap((line) => {
     const end = timeOf(line);
     const intervalMs = typeof line.interval_ms === 'number' ? line.interval_ms : 0;
-    const loaded = finishes.some((at) => at > end - intervalMs && at <= end);
-    return loaded ? [line] : [];
+    // The first finish after the interval began, found by bisection in the sorted finishes.
+    let low = 0;
+    let high = finishes.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (finishes[middle] > end - intervalMs) high = middle;
+      else low = middle + 1;
+    }
+    return low < finishes.length && finishes[low] <= end ? [line] : [];
   });
 }
 
