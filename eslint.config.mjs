@@ -28,6 +28,22 @@ export default tseslint.config(
     },
   },
   {
+    // The k6 runtime runs inside a VU's script context: ECMAScript built-ins
+    // only, like k6's. It coerces script values with String() as k6 does.
+    files: ['libs/k6-runner/src/vu/js/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-base-to-string': 'off',
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'require', 'Buffer', 'fetch', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask',
+          'structuredClone', 'TextDecoder', 'TextEncoder', 'URL', 'performance', 'atob', 'btoa'].map((name) => ({
+          name,
+          message: 'vu/js runs inside the script\'s context, which has ECMAScript built-ins only (as k6 has)',
+        })),
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,0 +1,154 @@
+/**
+ * One VU: a worker thread holding the script in its own JavaScript context.
+ *
+ * The thread is synchronous, as a k6 VU is: it blocks (Atomics.wait) until the
+ * engine hands it a command or answers its request, so `http.get()` returns
+ * the response on the next line and `sleep()` pauses only this VU. The engine
+ * posts on the VU's port, then raises the `signal` cell and wakes the thread.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { BUNDLE_FILENAME, StackMapper } from '../script/stack-map';
+import type { Controller } from './js/controller';
+import type { HostBridge } from './js/host';
+import type { ScriptError, VuCommand, VuCommandResult, VuMessage, VuNotice, VuRequest } from './protocol';
+
+export interface VuWorkerData {
+  vuId: number;
+  code: string;
+  sourceMap: string;
+  /** The script's path: relative open() paths fall back to its directory. */
+  entry: string;
+  port: MessagePort;
+  signal: SharedArrayBuffer;
+  envJson: string;
+  throwErrors: boolean;
+  /** The run's configuration (JSON); absent for the VU that first reads the options. */
+  configuration?: string;
+}
+
+const data = workerData as VuWorkerData;
+const signal = new Int32Array(data.signal);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const mapper = new StackMapper(data.sourceMap);
+
+function post(message: VuMessage): void {
+  data.port.postMessage(message);
+}
+
+/** Blocks until the engine has posted the next message for this VU. */
+function nextMessage(): unknown {
+  for (;;) {
+    while (Atomics.load(signal, 0) === 0) Atomics.wait(signal, 0, 0);
+    Atomics.store(signal, 0, 0);
+    const received = receiveMessageOnPort(data.port);
+    if (received !== undefined) return received.message;
+  }
+}
+
+function notify(notice: VuNotice): void {
+  post({ sync: false, ...notice });
+}
+
+function mapError(error: ScriptError): ScriptError {
+  return { message: error.message, stack: mapper.mapStack(error.stack) };
+}
+
+/** A relative open() path is relative to the module that calls open(), as in k6. */
+function openFile(file: string, binary: boolean, stack: string): string | ArrayBuffer {
+  let target = file;
+  if (file.startsWith('file://')) target = fileURLToPath(file);
+  else if (!path.isAbsolute(file)) {
+    const caller = mapper.frames(stack)[0]?.location.file;
+    if (caller !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(caller)) {
+      throw new Error(`open("${file}"): a remote module cannot open local files by a relative path`);
+    }
+    target = path.resolve(path.dirname(caller ?? data.entry), file);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(target);
+  } catch (error) {
+    throw new Error(`open("${file}"): ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `no file ${target}` : (error as Error).message}`);
+  }
+  if (!binary) return bytes.toString('utf8');
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+const host: HostBridge = {
+  vuId: data.vuId,
+  envJson: data.envJson,
+  throwErrors: data.throwErrors,
+  request(request: VuRequest): unknown {
+    post({ sync: true, ...request });
+    return nextMessage();
+  },
+  notify,
+  now: () => performance.now(),
+  sleep(ms: number): void {
+    Atomics.wait(sleeper, 0, 0, ms);
+  },
+  open: openFile,
+};
+
+function importMeta(url: string): { url: string; resolve(specifier: string): string } {
+  return { url, resolve: (specifier) => new URL(specifier, url).href };
+}
+
+function load(): Controller | undefined {
+  const context = vm.createContext({}, { name: `VU ${data.vuId}`, codeGeneration: { strings: true, wasm: false } });
+  // One line before the bundle: lineOffset -1 keeps stack line numbers those of the bundle (and its source map).
+  const source = `(function (__k6_host, __k6_meta) {"use strict";\n${data.code}\nreturn __k6_bundle.controller;\n})`;
+  try {
+    const factory = new vm.Script(source, { filename: BUNDLE_FILENAME, lineOffset: -1 }).runInContext(context) as (
+      bridge: HostBridge,
+      meta: typeof importMeta,
+    ) => Controller;
+    return factory(host, importMeta);
+  } catch (error) {
+    const stack = error instanceof Object && 'stack' in error ? String(error.stack) : String(error);
+    const message = error instanceof Object && 'message' in error ? String(error.message) : String(error);
+    notify({ kind: 'initFailed', error: { message, stack: mapper.mapStack(stack) } });
+    return undefined;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<VuCommandResult> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function run(controller: Controller, command: VuCommand): VuCommandResult | PromiseLike<VuCommandResult> {
+  switch (command.kind) {
+    case 'configure':
+      controller.configure(command.configuration);
+      return { kind: 'called', value: undefined };
+    case 'iterate':
+      return controller.iterate(command.exec, command.state, command.setupData);
+    case 'call':
+      return controller.call(command.fn, command.arg, command.state);
+  }
+}
+
+async function serve(controller: Controller): Promise<never> {
+  for (;;) {
+    const command = nextMessage() as VuCommand;
+    const pending = run(controller, command);
+    // Only an async script function makes the VU wait here, so its promises settle.
+    const result = isThenable(pending) ? await pending : pending;
+    notify({
+      kind: 'result',
+      result: 'error' in result && result.error !== undefined ? { ...result, error: mapError(result.error) } : result,
+    });
+  }
+}
+
+const controller = load();
+if (controller !== undefined) {
+  if (data.configuration !== undefined) controller.configure(data.configuration);
+  notify({ kind: 'ready', shape: controller.shape() });
+  void serve(controller);
+}
