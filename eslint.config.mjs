@@ -44,6 +44,15 @@ export default tseslint.config(
     },
   },
   {
+    // k6 scripts in plain JavaScript (the runner's test fixtures): k6's globals, no type information.
+    files: ['libs/k6-runner/test/fixtures/**/*.js', 'apps/*/test/fixtures/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly', open: 'readonly' },
+    },
+  },
+  {
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -49,7 +49,7 @@ const config: Config = {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/test/**/*.e2e-spec.ts'],
       // One embedded PostgreSQL for the run, one database per Jest worker.
       globalSetup: '<rootDir>/apps/taskoverflow/test/support/global-setup.ts',
       globalTeardown:

@@ -6,28 +6,36 @@
 //   npm run loadtest -- planners-and-studiers --summary-mode=full
 //   ENDPOINT=https://… npm run loadtest -- stress
 //
-// <scenario> is a file k6/<scenario>.ts. With ENDPOINT set, only k6 runs,
-// against that endpoint. Without it, this script first starts the built
-// service (`npm run build` first) on a free port of 127.0.0.1, with its JSON
-// logs in <results>/<scenario>.service.log, waits until
-// GET /api/v1/health/ready answers 200, runs k6 against it, then stops it
-// (SIGTERM, and waits). The service is never left running: Ctrl+C (SIGINT),
-// SIGTERM and SIGHUP are passed to k6, which stops and writes its summary,
-// and then the service is stopped too. Without DATABASE_URL the service runs
-// its embedded PostgreSQL (data in .data/postgres, or DB_EMBEDDED_DIR).
+// <scenario> is a file k6/<scenario>.ts. The engine is k6 when there is one
+// (K6_BIN, else k6 on PATH), otherwise the project's k6-compatible runner
+// (`npm run k6`, built by `npm run build`); the first line says which.
+//
+// With ENDPOINT set, only the engine runs, against that endpoint. Without it,
+// this script first starts the built service (`npm run build` first) on a free
+// port of 127.0.0.1, with its JSON logs in <results>/<scenario>.service.log,
+// waits until GET /api/v1/health/ready answers 200, runs the test against it,
+// then stops it (SIGTERM, and waits) and runs `npm run analyze` on its log,
+// printing the verdict under the summary. The script's console lines (a failed
+// check names the request's X-Request-Id) go to <results>/<scenario>.console.log;
+// the failed ones are listed at the end with the `npm run trace` to follow one.
+// The service is never left running: Ctrl+C (SIGINT), SIGTERM and SIGHUP are
+// passed to the engine, which stops and writes its summary, and then the
+// service is stopped too. Without DATABASE_URL the service runs its embedded
+// PostgreSQL (data in .data/postgres, or DB_EMBEDDED_DIR).
 //
 // Environment:
 //   ENDPOINT       use this service instead of starting one
-//   K6_BIN         the k6 executable (default: k6 on PATH)
+//   K6_BIN         the k6 executable (default: k6 on PATH, else the runner)
 //   RESULTS_DIR    where summaries and the service log go (default k6/results)
 //   LOG_LEVEL      the started service's log level (default info)
 //   READY_TIMEOUT  seconds to wait for the started service to be ready (default 120)
 //   and every knob of the scenarios (STUDIERS, PLANNERS, ITERATIONS, DURATION_SCALE, THINK_SCALE, …)
 //
-// Exit status: k6's (0, or 99 when a threshold was crossed, …); 2 for a usage
-// error (unknown scenario, service not built); 3 when k6 is not installed;
-// 4 when the service did not start; 128+n when stopped by signal n first.
-import { spawn } from 'node:child_process';
+// Exit status: the engine's (k6's codes: 0, or 99 when a threshold was
+// crossed, …); 2 for a usage error (unknown scenario, not built); 3 when K6_BIN
+// is not an executable; 4 when the service did not start; 128+n when stopped
+// by signal n first.
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { constants as osConstants } from 'node:os';
@@ -37,6 +45,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const K6_DIR = path.join(ROOT, 'k6');
 const SERVICE_ENTRY = path.join(ROOT, 'dist', 'apps', 'taskoverflow', 'src', 'main.js');
+const RUNNER_ENTRY = path.join(ROOT, 'dist', 'libs', 'k6-runner', 'src', 'cli', 'k6.js');
+const ANALYZE_ENTRY = path.join(ROOT, 'dist', 'libs', 'log-analysis', 'src', 'cli', 'analyze.js');
+/** Failed-check lines shown after the run; the console log has them all. */
+const FAILED_CHECKS_SHOWN = 5;
 const IS_WINDOWS = process.platform === 'win32';
 // Children in their own process groups (POSIX): a Ctrl+C at the terminal then
 // reaches this script only, which passes it on exactly once.
@@ -51,8 +63,6 @@ const INSTALL_K6 = [
   '  macOS: brew install k6   Windows: winget install k6 --source winget',
   "  Debian/Ubuntu, Fedora: Grafana's package repository (see that page), or a release binary",
   '  from https://github.com/grafana/k6/releases put on PATH (or named by K6_BIN).',
-  'Or run k6 in docker against the compose stack:',
-  '  docker compose -f docker/docker-compose.yml --profile loadtest run --rm k6 run /k6/<scenario>.ts',
 ].join('\n');
 
 function say(message) {
@@ -122,10 +132,11 @@ function isExecutable(file) {
   }
 }
 
-function findK6() {
+/** The engine: k6 (K6_BIN, else on PATH) or, without one, the project's k6-compatible runner. */
+function findEngine() {
   const fromEnv = env('K6_BIN');
   if (fromEnv !== undefined) {
-    if (isExecutable(fromEnv)) return fromEnv;
+    if (isExecutable(fromEnv)) return { command: fromEnv, prefix: [], label: `k6 (${fromEnv}, from K6_BIN)` };
     fail(EXIT_NO_K6, `K6_BIN is "${fromEnv}", which is not an executable file.\n${INSTALL_K6}`);
   }
   const extensions = IS_WINDOWS ? (env('PATHEXT') ?? '.EXE;.CMD;.BAT').split(';') : [''];
@@ -133,10 +144,17 @@ function findK6() {
     if (dir === '') continue;
     for (const extension of extensions) {
       const candidate = path.join(dir, `k6${extension}`);
-      if (isExecutable(candidate)) return candidate;
+      if (isExecutable(candidate)) return { command: candidate, prefix: [], label: `k6 (${candidate})` };
     }
   }
-  return fail(EXIT_NO_K6, `k6 was not found on PATH (nor set by K6_BIN), so no test was run.\n${INSTALL_K6}`);
+  if (!existsSync(RUNNER_ENTRY)) {
+    fail(EXIT_USAGE, `k6 is not installed and the project's runner is not built (${relative(RUNNER_ENTRY)}): run \`npm run build\` first.`);
+  }
+  return {
+    command: process.execPath,
+    prefix: [RUNNER_ENTRY],
+    label: "the project's k6-compatible runner (no k6 on PATH; install k6 or set K6_BIN to run real k6)",
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -174,7 +192,7 @@ function exitCodeOf(code, signalName) {
 }
 
 let service; // the started service, while it may be running
-let k6; // k6, while it runs
+let k6; // the engine, while it runs
 let stopRequested; // the signal that asked us to stop before k6 ran
 const stopListeners = new Set();
 
@@ -297,35 +315,82 @@ async function stopService() {
 // ---------------------------------------------------------------------------
 // Main
 
-function runK6(k6Bin, scenario, k6Args, environment) {
+function runK6(engine, scenario, k6Args, environment) {
   const script = path.join('k6', `${scenario}.ts`);
+  say(`engine: ${engine.label}`);
   say(`k6 run ${script}${k6Args.length > 0 ? ` ${k6Args.join(' ')}` : ''} (ENDPOINT=${environment.ENDPOINT})`);
   return new Promise((resolve) => {
-    k6 = spawn(k6Bin, ['run', script, ...k6Args], {
+    k6 = spawn(engine.command, [...engine.prefix, 'run', script, ...k6Args], {
       cwd: ROOT,
       env: environment,
       stdio: 'inherit',
       detached: DETACH,
     });
     k6.on('error', (error) => {
-      say(`could not run k6 (${k6Bin}): ${error.message}\n${INSTALL_K6}`);
+      say(`could not run ${engine.label}: ${error.message}`);
       resolve(EXIT_NO_K6);
     });
     k6.on('exit', (code, signalName) => resolve(exitCodeOf(code, signalName)));
   });
 }
 
+// ---------------------------------------------------------------------------
+// After the run: the failed checks and the log's verdict
+
+/** The failed-check lines of the console log, each naming its request id. */
+function reportFailedChecks(consoleLog, serviceLog) {
+  let lines;
+  try {
+    lines = readFileSync(consoleLog, 'utf8').split('\n').filter((line) => line.includes('check failed'));
+  } catch {
+    return;
+  }
+  if (lines.length === 0) return;
+  say(`${lines.length} failed check line${lines.length === 1 ? '' : 's'} (all in ${relative(consoleLog)}):`);
+  for (const line of lines.slice(0, FAILED_CHECKS_SHOWN)) process.stderr.write(`  ${line.replace(/^\S+\[\d+\]\s*/, '')}\n`);
+  const id = /request_id=([A-Za-z0-9._:-]+)/.exec(lines[0])?.[1];
+  if (id === undefined) return;
+  const source = serviceLog === undefined ? '<the service\'s log file | --cloudwatch <log group>>' : relative(serviceLog);
+  say(`follow one through the service: npm run trace -- ${id} ${source}`);
+}
+
+/** `npm run analyze` on the service's log: its summary and verdict. */
+function analyzeServiceLog(serviceLog) {
+  if (!existsSync(ANALYZE_ENTRY)) return;
+  const result = spawnSync(process.execPath, [ANALYZE_ENTRY, serviceLog], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) {
+    say(`npm run analyze failed on ${relative(serviceLog)}: ${(result.stderr ?? '').trim()}`);
+    return;
+  }
+  const report = result.stdout.trimEnd().split('\n');
+  const summaryEnd = report.findIndex((line, i) => i > 0 && line.trim() === '');
+  const verdict = report.filter((line) => line.startsWith('verdict:'));
+  process.stderr.write(
+    [
+      '',
+      `What the service's log says (npm run analyze -- ${relative(serviceLog)}):`,
+      ...report.slice(0, summaryEnd < 0 ? report.length : summaryEnd).map((line) => `  ${line}`),
+      ...verdict.map((line) => `  ${line}`),
+      '',
+    ].join('\n'),
+  );
+}
+
 async function main() {
   const { scenario, k6Args } = parseArguments(process.argv.slice(2));
-  const k6Bin = findK6();
+  const engine = findEngine();
 
   const resultsDir = path.resolve(env('RESULTS_DIR') ?? path.join(K6_DIR, 'results'));
   mkdirSync(resultsDir, { recursive: true });
   const k6Environment = { ...process.env, RESULTS_DIR: resultsDir };
+  const consoleLog = path.join(resultsDir, `${scenario}.console.log`);
+  const engineArgs = k6Args.some((arg) => arg.startsWith('--console-output')) ? k6Args : ['--console-output', consoleLog, ...k6Args];
 
   const endpoint = env('ENDPOINT');
   if (endpoint !== undefined) {
-    return runK6(k6Bin, scenario, k6Args, { ...k6Environment, ENDPOINT: endpoint });
+    const code = await runK6(engine, scenario, engineArgs, { ...k6Environment, ENDPOINT: endpoint });
+    reportFailedChecks(consoleLog, undefined);
+    return code;
   }
 
   if (!existsSync(SERVICE_ENTRY)) {
@@ -367,14 +432,13 @@ async function main() {
 
   let code;
   try {
-    code = await runK6(k6Bin, scenario, k6Args, { ...k6Environment, ENDPOINT: base });
+    code = await runK6(engine, scenario, engineArgs, { ...k6Environment, ENDPOINT: base });
   } finally {
     await stopService();
   }
-  say(
-    `service log: ${relative(logFile)}; one request's lines: ` +
-      `jq -c 'select(.request_id == "<id>")' ${relative(logFile)}`,
-  );
+  analyzeServiceLog(logFile);
+  reportFailedChecks(consoleLog, logFile);
+  say(`service log: ${relative(logFile)}`);
   return code;
 }
 

@@ -220,7 +220,7 @@ function formatBytes(bytes: number): string {
 
 function formatValue(metric: SummaryMetric, stat: string, value: number): string {
   if (metric.type === 'rate' && stat === 'rate') return `${(value * 100).toFixed(2)}%`;
-  if (stat === 'rate') return `${value.toFixed(2)}/s`;
+  if (stat === 'rate') return metric.contains === 'data' ? `${formatBytes(value)}/s` : `${value.toFixed(2)}/s`;
   if (metric.contains === 'time') return formatTime(value);
   if (metric.contains === 'data') return formatBytes(value);
   return Number.isInteger(value) ? String(value) : value.toFixed(2);

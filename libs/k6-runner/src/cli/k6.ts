@@ -4,7 +4,7 @@
  * options this runner does not have are refused by name (docs/load-testing.md
  * lists what it covers).
  */
-import { writeFileSync } from 'node:fs';
+import { openSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { EXIT, Engine, EngineError } from '../engine/engine';
 import { Terminal } from '../engine/terminal';
@@ -28,6 +28,7 @@ flags:
   -e, --env KEY=VALUE            set __ENV.KEY (repeatable)
       --tag KEY=VALUE            add a tag to every metric sample (repeatable)
       --include-system-env-vars=false  leave the shell's variables out of __ENV
+      --console-output FILE      write the script's console.* lines to FILE instead of stderr
       --summary-export FILE      write the summary in k6's --summary-export JSON format
       --summary-trend-stats LIST trend statistics in the summary, e.g. avg,med,p(95),p(99)
       --summary-time-unit UNIT   s, ms or us for the times in the summary
@@ -58,6 +59,7 @@ const ENV_FLAGS: Record<string, string> = {
   K6_NO_SETUP: 'no-setup',
   K6_NO_TEARDOWN: 'no-teardown',
   K6_SUMMARY_EXPORT: 'summary-export',
+  K6_CONSOLE_OUTPUT: 'console-output',
   K6_SUMMARY_TREND_STATS: 'summary-trend-stats',
   K6_SUMMARY_TIME_UNIT: 'summary-time-unit',
   K6_SUMMARY_MODE: 'summary-mode',
@@ -81,6 +83,7 @@ const OPTIONS = {
   tag: { type: 'string', multiple: true },
   'include-system-env-vars': { type: 'string' },
   'summary-export': { type: 'string' },
+  'console-output': { type: 'string' },
   'summary-trend-stats': { type: 'string' },
   'summary-time-unit': { type: 'string' },
   'summary-mode': { type: 'string' },
@@ -160,6 +163,7 @@ interface Invocation {
   cli: CliOverrides;
   env: Record<string, string>;
   summaryExport: string | undefined;
+  consoleOutput: string | undefined;
   summaryMode: SummaryMode;
   quiet: boolean;
   verbose: boolean;
@@ -223,6 +227,7 @@ function parseRun(argv: string[], environment: NodeJS.ProcessEnv): Invocation {
     },
     env,
     summaryExport: values['summary-export'],
+    consoleOutput: values['console-output'],
     summaryMode,
     quiet: switchValue(values.quiet, 'quiet') ?? false,
     verbose: switchValue(values.verbose, 'verbose') ?? false,
@@ -247,7 +252,21 @@ function writeSummaryOutputs(outputs: Record<string, unknown>, engine: Engine): 
 }
 
 async function run(invocation: Invocation): Promise<number> {
-  const terminal = new Terminal(process.stderr, { quiet: invocation.quiet, verbose: invocation.verbose, noColor: invocation.noColor });
+  let consoleFd: number | undefined;
+  if (invocation.consoleOutput !== undefined) {
+    try {
+      consoleFd = openSync(invocation.consoleOutput, 'w');
+    } catch (error) {
+      process.stderr.write(`error: --console-output ${invocation.consoleOutput}: ${(error as Error).message}\n`);
+      return EXIT.invalidConfig;
+    }
+  }
+  const terminal = new Terminal(process.stderr, {
+    quiet: invocation.quiet,
+    verbose: invocation.verbose,
+    noColor: invocation.noColor,
+    consoleFd,
+  });
   for (const warning of invocation.warnings) terminal.log('warn', warning);
 
   let bundle;

@@ -414,7 +414,7 @@ export class Engine implements ScenarioHost, VuEvents {
         this.ingest(notice.samples);
         return;
       case 'log':
-        this.log(notice.level, notice.text, { source: 'console' });
+        this.terminal.console(notice.level, notice.text);
         return;
       case 'abort':
         this.log('error', `test aborted: ${notice.reason}`, { vu: vu.id });

@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 /**
  * What the run prints on stderr: log lines in k6's style
  * (`WARN[0012] Request Failed  error="..."`) and, on a terminal, a progress
@@ -20,11 +22,13 @@ export class Terminal {
 
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
-    private readonly options: { quiet: boolean; verbose: boolean; noColor: boolean } = {
-      quiet: false,
-      verbose: false,
-      noColor: false,
-    },
+    private readonly options: {
+      quiet: boolean;
+      verbose: boolean;
+      noColor: boolean;
+      /** --console-output: the file descriptor the script's console lines go to instead. */
+      consoleFd?: number;
+    } = { quiet: false, verbose: false, noColor: false },
   ) {
     this.isTTY = out.isTTY === true;
   }
@@ -36,11 +40,24 @@ export class Terminal {
   /** A log line: level, seconds since start, message, then key="value" fields. */
   log(level: LogLevel, message: string, fields: Record<string, string | number> = {}): void {
     if (level === 'debug' && !this.options.verbose) return;
+    this.write(this.format(level, message, fields, true));
+  }
+
+  /** A line the script logged with console.*: to the --console-output file when there is one. */
+  console(level: LogLevel, text: string): void {
+    if (this.options.consoleFd === undefined) this.log(level, text, { source: 'console' });
+    else if (level !== 'debug' || this.options.verbose) {
+      writeSync(this.options.consoleFd, `${this.format(level, text, { source: 'console' }, false)}\n`);
+    }
+  }
+
+  private format(level: LogLevel, message: string, fields: Record<string, string | number>, color: boolean): string {
     const seconds = String(Math.floor((Date.now() - this.started) / 1000)).padStart(4, '0');
     const extra = Object.entries(fields)
       .map(([key, value]) => `${key}=${typeof value === 'number' || /^[\w./:-]+$/.test(value) ? value : JSON.stringify(value)}`)
       .join(' ');
-    this.write(`${this.paint(COLOR[level], `${LABEL[level]}[${seconds}]`)} ${message}${extra === '' ? '' : `  ${extra}`}`);
+    const label = `${LABEL[level]}[${seconds}]`;
+    return `${color ? this.paint(COLOR[level], label) : label} ${message}${extra === '' ? '' : `  ${extra}`}`;
   }
 
   /** A line of its own (the run's header, notes). */

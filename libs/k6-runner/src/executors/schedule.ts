@@ -173,34 +173,36 @@ export function testMaxVus(scenarios: readonly Scenario[], vusOf: (s: Scenario) 
 
 /** The line k6 prints for a scenario before the test starts. */
 export function describeScenario(scenario: Scenario): string {
-  const graceful = `gracefulStop: ${formatDuration(scenario.gracefulStopMs)}`;
   let text: string;
   switch (scenario.executor) {
     case 'shared-iterations':
-      text = `${scenario.iterations} iterations shared among ${scenario.vus} VUs (maxDuration: ${formatDuration(scenario.maxDurationMs)}, ${graceful})`;
+      text = `${scenario.iterations} iterations shared among ${scenario.vus} VUs (maxDuration: ${formatDuration(scenario.maxDurationMs)})`;
       break;
     case 'per-vu-iterations':
-      text = `${scenario.iterations} iterations for each of ${scenario.vus} VUs (maxDuration: ${formatDuration(scenario.maxDurationMs)}, ${graceful})`;
+      text = `${scenario.iterations} iterations for each of ${scenario.vus} VUs (maxDuration: ${formatDuration(scenario.maxDurationMs)})`;
       break;
     case 'constant-vus':
-      text = `${scenario.vus} looping VUs for ${formatDuration(scenario.durationMs)} (${graceful})`;
+      text = `${scenario.vus} looping VUs for ${formatDuration(scenario.durationMs)}`;
       break;
     case 'ramping-vus':
-      text = `Up to ${scenarioMaxVus(scenario)} looping VUs for ${formatDuration(stagesDuration(scenario.stages))} over ${scenario.stages.length} stages (gracefulRampDown: ${formatDuration(scenario.gracefulRampDownMs)}, ${graceful})`;
+      text = `Up to ${scenarioMaxVus(scenario)} looping VUs for ${formatDuration(stagesDuration(scenario.stages))} over ${scenario.stages.length} stages (gracefulRampDown: ${formatDuration(scenario.gracefulRampDownMs)})`;
       break;
     case 'constant-arrival-rate':
-      text = `${perSecond(scenario.rate, scenario.timeUnitMs)} iterations/s for ${formatDuration(scenario.durationMs)} (maxVUs: ${scenario.preAllocatedVUs}-${scenario.maxVUs}, ${graceful})`;
+      text = `${perSecond(scenario.rate, scenario.timeUnitMs)} iterations/s for ${formatDuration(scenario.durationMs)} (maxVUs: ${scenario.preAllocatedVUs}-${scenario.maxVUs})`;
       break;
     case 'ramping-arrival-rate': {
       const peak = Math.max(scenario.startRate, ...scenario.stages.map((s) => s.target));
-      text = `Up to ${perSecond(peak, scenario.timeUnitMs)} iterations/s for ${formatDuration(stagesDuration(scenario.stages))} over ${scenario.stages.length} stages (maxVUs: ${scenario.preAllocatedVUs}-${scenario.maxVUs}, ${graceful})`;
+      text = `Up to ${perSecond(peak, scenario.timeUnitMs)} iterations/s for ${formatDuration(stagesDuration(scenario.stages))} over ${scenario.stages.length} stages (maxVUs: ${scenario.preAllocatedVUs}-${scenario.maxVUs})`;
       break;
     }
   }
+  // After the executor's own facts, as k6 prints them: exec, startTime, then gracefulStop (unless 0).
   const extras: string[] = [];
   if (scenario.exec !== 'default') extras.push(`exec: ${scenario.exec}`);
   if (scenario.startTimeMs > 0) extras.push(`startTime: ${formatDuration(scenario.startTimeMs)}`);
-  return extras.length > 0 ? `${text.slice(0, -1)}, ${extras.join(', ')})` : text;
+  if (scenario.gracefulStopMs > 0) extras.push(`gracefulStop: ${formatDuration(scenario.gracefulStopMs)}`);
+  if (extras.length === 0) return text;
+  return text.endsWith(')') ? `${text.slice(0, -1)}, ${extras.join(', ')})` : `${text} (${extras.join(', ')})`;
 }
 
 function perSecond(rate: number, timeUnitMs: number): string {

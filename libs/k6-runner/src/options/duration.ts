@@ -1,7 +1,7 @@
 /**
  * k6's durations: a number is milliseconds; a string is Go's duration syntax
  * (`1h30m`, `1.5s`, `500ms`, `10us`) plus `d` for days, and a bare number in a
- * string is seconds (`"30"`), as k6's extended durations read them.
+ * string is milliseconds too (`"30"`), as k6's extended durations read them.
  */
 
 const UNIT_MS: Record<string, number> = {
@@ -31,7 +31,7 @@ export function parseDuration(value: unknown, what = 'duration'): number {
     throw new DurationError(`${what} must be a duration such as "30s" or "1m30s"; got ${JSON.stringify(value)}`);
   }
   const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   let total = 0;
   PART.lastIndex = 0;
   let matched = 0;
@@ -51,6 +51,7 @@ export function parseDuration(value: unknown, what = 'duration'): number {
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   if (ms < 0) return `-${formatDuration(-ms)}`;
+  if (ms < 0.001) return `${trim(ms * 1e6)}ns`;
   if (ms < 1) return `${trim(ms * 1000)}µs`;
   if (ms < 1000) return `${trim(ms)}ms`;
   const hours = Math.floor(ms / 3_600_000);

@@ -220,7 +220,7 @@ function parseScenario(name: string, raw: unknown): Scenario {
       const vus = read.integer('vus', 1, 1);
       const iterations = read.integer('iterations', 1, 1);
       if (iterations < vus) read.fail(`the number of iterations (${iterations}) can't be less than the number of VUs (${vus})`);
-      return { ...common, executor: kind, vus, iterations, maxDurationMs: positive(read, 'maxDuration', '10m') };
+      return { ...common, executor: kind, vus, iterations, maxDurationMs: atLeastMinimum(read, 'maxDuration', '10m') };
     }
     case 'per-vu-iterations':
       return {
@@ -228,7 +228,7 @@ function parseScenario(name: string, raw: unknown): Scenario {
         executor: kind,
         vus: read.integer('vus', 1, 1),
         iterations: read.integer('iterations', 1, 1),
-        maxDurationMs: positive(read, 'maxDuration', '10m'),
+        maxDurationMs: atLeastMinimum(read, 'maxDuration', '10m'),
       };
     case 'constant-vus':
       return {
@@ -237,14 +237,14 @@ function parseScenario(name: string, raw: unknown): Scenario {
         vus: read.integer('vus', 1, 1),
         durationMs: atLeastMinimum(read, 'duration'),
       };
-    case 'ramping-vus':
-      return {
-        ...common,
-        executor: kind,
-        startVUs: read.integer('startVUs', 1, 0),
-        stages: read.stages(),
-        gracefulRampDownMs: read.duration('gracefulRampDown', '30s'),
-      };
+    case 'ramping-vus': {
+      const startVUs = read.integer('startVUs', 1, 0);
+      const stages = read.stages();
+      if (startVUs === 0 && stages.every((stage) => stage.target === 0)) {
+        read.fail("either startVUs or one of the stages' target values must be greater than 0");
+      }
+      return { ...common, executor: kind, startVUs, stages, gracefulRampDownMs: read.duration('gracefulRampDown', '30s') };
+    }
     case 'constant-arrival-rate': {
       const preAllocatedVUs = read.integer('preAllocatedVUs', undefined, 0);
       const maxVUs = read.integer('maxVUs', preAllocatedVUs, 0);
@@ -284,8 +284,8 @@ function positive(read: FieldReader, key: string, fallback: string): number {
   return ms;
 }
 
-function atLeastMinimum(read: FieldReader, key: string): number {
-  const ms = read.duration(key, undefined);
+function atLeastMinimum(read: FieldReader, key: string, fallback?: string): number {
+  const ms = read.duration(key, fallback);
   if (ms < MIN_DURATION_MS) read.fail(`${key} must be at least 1s; got ${formatDuration(ms)}`);
   return ms;
 }

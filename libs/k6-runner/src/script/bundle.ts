@@ -180,7 +180,8 @@ export async function bundleScript(scriptPath: string): Promise<Bundle> {
   if (!existsSync(entry) || !statSync(entry).isFile()) throw new BundleError(`the script ${scriptPath} does not exist`);
   const outfile = path.join(path.dirname(entry), '__k6_bundle__.js');
   const result = await build({
-    stdin: { contents: entrySource(entry), loader: 'js', resolveDir: path.dirname(entry), sourcefile: 'k6-runner:entry' },
+    // The entry counts as the runner's own code (its frames are left out of stack traces).
+    stdin: { contents: entrySource(entry), loader: 'js', resolveDir: path.dirname(entry), sourcefile: path.join(RUNTIME_ROOT, 'entry.js') },
     bundle: true,
     write: false,
     format: 'iife',
@@ -191,6 +192,8 @@ export async function bundleScript(scriptPath: string): Promise<Bundle> {
     sourcemap: 'external',
     sourcesContent: false,
     define: { 'import.meta': '__k6_import_meta' },
+    // Functions keep their names (`default`, not the bundle's `script_default`) in stack traces and .name.
+    keepNames: true,
     tsconfigRaw: {},
     logLevel: 'silent',
     plugins: [K6_PLUGIN],

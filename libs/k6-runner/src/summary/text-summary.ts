@@ -8,22 +8,25 @@ import type { CheckData, GroupData, MetricData, SummaryData } from './summary-da
 
 export type SummaryMode = 'compact' | 'full';
 
+/** `digits` decimals, cut (not rounded, as k6's summary cuts them), without trailing zeros. */
 function trimFixed(value: number, digits: number): string {
-  return value.toFixed(digits).replace(/\.?0+$/, '');
+  const scale = 10 ** digits;
+  return (Math.trunc(value * scale + (value >= 0 ? 1e-9 : -1e-9)) / scale).toFixed(digits).replace(/\.?0+$/, '');
 }
 
-/** A time in ms as k6 shows it: `663.96µs`, `144.56ms`, `1.14s`, `1m2.5s`; or in the summaryTimeUnit. */
+/** A time in ms as k6 shows it: `500ns`, `663.96µs`, `144.56ms`, `1.14s`, `1m2s`; or in the summaryTimeUnit (2 decimals). */
 export function formatTime(ms: number, unit?: string): string {
-  if (unit === 's') return `${trimFixed(ms / 1000, 2)}s`;
-  if (unit === 'ms') return `${trimFixed(ms, 2)}ms`;
-  if (unit === 'us') return `${trimFixed(ms * 1000, 2)}µs`;
+  if (unit === 's') return `${(ms / 1000).toFixed(2)}s`;
+  if (unit === 'ms') return `${ms.toFixed(2)}ms`;
+  if (unit === 'us') return `${(ms * 1000).toFixed(2)}µs`;
   if (ms === 0) return '0s';
+  if (ms < 0.001) return `${Math.trunc(ms * 1e6)}ns`;
   if (ms < 1) return `${trimFixed(ms * 1000, 2)}µs`;
   if (ms < 1000) return `${trimFixed(ms, 2)}ms`;
   if (ms < 60_000) return `${trimFixed(ms / 1000, 2)}s`;
   const hours = Math.floor(ms / 3_600_000);
   const minutes = Math.floor((ms % 3_600_000) / 60_000);
-  const seconds = `${trimFixed((ms % 60_000) / 1000, 1)}s`;
+  const seconds = `${Math.trunc((ms % 60_000) / 1000)}s`;
   return hours > 0 ? `${hours}h${minutes}m${seconds}` : `${minutes}m${seconds}`;
 }
 
@@ -37,7 +40,8 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   if (unit === 0) return `${Math.round(value)} B`;
-  return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ${units[unit]}`;
+  const rounded = Math.round(value * 10) / 10;
+  return `${rounded < 10 ? rounded.toFixed(1) : rounded.toFixed(0)} ${units[unit]}`;
 }
 
 function formatNumber(value: number): string {
@@ -50,8 +54,9 @@ function formatStat(metric: MetricData, value: number, unit?: string): string {
   return formatNumber(value);
 }
 
+/** A rate as a percentage cut to 2 decimals: 24,999 of 25,000 is 99.99%, never a rounded 100.00%. */
 function percent(rate: number): string {
-  return `${(rate * 100).toFixed(2)}%`;
+  return `${(Math.trunc(rate * 10_000) / 100).toFixed(2)}%`;
 }
 
 /** The cells of a metric's line after its name. */

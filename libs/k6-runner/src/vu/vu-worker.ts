@@ -110,8 +110,10 @@ function load(): Controller | undefined {
     ) => Controller;
     return factory(host, importMeta);
   } catch (error) {
-    const stack = error instanceof Object && 'stack' in error ? String(error.stack) : String(error);
-    const message = error instanceof Object && 'message' in error ? String(error.message) : String(error);
+    // The error comes from the script's realm: `instanceof` this realm's classes does not hold.
+    const fields = typeof error === 'object' && error !== null ? (error as { stack?: unknown; message?: unknown }) : {};
+    const stack = typeof fields.stack === 'string' ? fields.stack : String(error);
+    const message = typeof fields.message === 'string' ? fields.message : String(error);
     notify({ kind: 'initFailed', error: { message, stack: mapper.mapStack(stack) } });
     return undefined;
   }
