@@ -45,7 +45,7 @@ export default tseslint.config(
   },
   {
     // k6 scripts in plain JavaScript (the runner's test fixtures): k6's globals, no type information.
-    files: ['libs/k6-runner/test/fixtures/**/*.js', 'apps/*/test/fixtures/**/*.js'],
+    files: ['libs/k6-runner/test/fixtures/**/*.js', 'apps/*/test/fixtures/**/*.js', 'bench/k6/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,

@@ -5,11 +5,16 @@
 //   npm run build && npm run bench -- [--configs default,no-sql-log,workers-2,bare]
 //     [--scenarios list-100,list-1000,get-one,create-delete]
 //     [--duration 10] [--warmup 2] [--connections 50] [--no-pin] [--cpu-prof]
-//     [--capacity-p99 50]
+//     [--capacity-p99 50] [--with-k6-runner]
 //
 // --capacity-p99 <ms> also looks for the most requests per second the server
 // carries with p99 under that many ms and no errors (the connection count
 // bisected between 1 and --connections): the number to size by.
+//
+// --with-k6-runner also drives each scenario with the project's
+// k6-compatible runner (bench/k6/load.js: --connections VUs with no think time,
+// for --duration), right after autocannon against the same server: its
+// req/s, latency and its own CPU and memory next to autocannon's.
 //
 // --cpu-prof writes a V8 CPU profile per server process to
 // bench/results/profiles/<config>.<scenario>/; `node bench/profile-summary.mjs <dir>`
@@ -31,6 +36,8 @@ import pg from 'pg';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MAIN = path.join(ROOT, 'dist/apps/taskoverflow/src/main.js');
 const EMBEDDED_POSTGRES = path.join(ROOT, 'dist/libs/database/src/embedded-postgres.js');
+const K6_RUNNER = path.join(ROOT, 'dist/libs/k6-runner/src/cli/k6.js');
+const K6_LOAD = path.join(ROOT, 'bench/k6/load.js');
 const RESULTS = path.join(ROOT, 'bench/results');
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
@@ -106,6 +113,7 @@ const { values: options } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'capacity-p99': { type: 'string' },
+    'with-k6-runner': { type: 'boolean', default: false },
   },
 });
 
@@ -142,9 +150,10 @@ try {
   for (const config of configs) {
     for (const scenario of scenarios) {
       await seed(database.url, SCENARIOS[scenario].todos);
-      const result = await measure(config, scenario, database);
-      results.push(result);
-      console.error(`${config} ${scenario}: ${result.requests_per_second} req/s`);
+      for (const result of await measure(config, scenario, database)) {
+        results.push(result);
+        console.error(`${config} ${scenario} (${result.generator}): ${result.requests_per_second} req/s`);
+      }
     }
   }
   report(results);
@@ -179,16 +188,19 @@ async function measure(configName, scenarioName, database) {
     await autocannon({ ...load, duration: Number(options.warmup) });
     const cpuBefore = cpuMilliseconds(server.pid);
     const dbCpuBefore = database.pid ? cpuMilliseconds(database.pid) : 0;
+    const ownCpuBefore = process.cpuUsage();
     const run = await autocannon({ ...load, duration: Number(options.duration) });
+    const ownCpu = process.cpuUsage(ownCpuBefore);
     const cpuMs = cpuMilliseconds(server.pid) - cpuBefore;
     const dbCpuMs = database.pid ? cpuMilliseconds(database.pid) - dbCpuBefore : undefined;
     const capacity =
       options['capacity-p99'] === undefined
         ? {}
         : await findCapacity(load, Number(options['capacity-p99']), server.pid);
-    return {
+    const results = [{
       config: configName,
       scenario: scenarioName,
+      generator: 'autocannon',
       requests_per_second: Math.round(run.requests.average),
       latency_p50_ms: run.latency.p50,
       latency_p99_ms: run.latency.p99,
@@ -200,8 +212,12 @@ async function measure(configName, scenarioName, database) {
       db_cpu_ms_per_request:
         dbCpuMs === undefined ? undefined : Number((dbCpuMs / Math.max(1, run.requests.total)).toFixed(3)),
       rss_mb: Math.round(rssBytes(server.pid) / 2 ** 20),
+      generator_cpu_ms_per_request: Number(((ownCpu.user + ownCpu.system) / 1000 / Math.max(1, run.requests.total)).toFixed(3)),
+      generator_rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
       ...capacity,
-    };
+    }];
+    if (options['with-k6-runner']) results.push(await runK6Runner(url, configName, scenarioName, server.pid));
+    return results;
   } finally {
     server.kill('SIGTERM');
     await exited;
@@ -244,6 +260,60 @@ async function findCapacity(load, p99Ms, pid) {
     }
   }
   return best;
+}
+
+/**
+ * The scenario driven by the project's k6-compatible runner: --connections VUs
+ * without think time for --duration. Its own CPU and memory are read from /proc
+ * while it runs, from the moment its VUs are initialised.
+ */
+async function runK6Runner(url, configName, scenarioName, serverPid) {
+  if (!existsSync(K6_RUNNER)) throw new Error(`${K6_RUNNER} is missing: run npm run build first`);
+  const summaryFile = path.join(RESULTS, `k6-runner.${configName}.${scenarioName}.summary.json`);
+  const runner = spawn(
+    process.execPath,
+    [
+      K6_RUNNER, 'run', '--quiet', '--no-color', '--vus', options.connections, '--duration', `${options.duration}s`,
+      '--summary-trend-stats', 'med,p(99)', '--summary-export', summaryFile,
+      '-e', `BASE=${url}`, '-e', `SCENARIO=${scenarioName}`, K6_LOAD,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  let started;
+  let last = { cpu: 0, serverCpu: 0, rss: 0 };
+  const poll = setInterval(() => {
+    try {
+      last = { cpu: cpuMilliseconds(runner.pid), serverCpu: cpuMilliseconds(serverPid), rss: Math.max(last.rss, rssBytes(runner.pid)) };
+    } catch {
+      // it has just ended: the last reading stands
+    }
+  }, 100);
+  runner.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    if (started === undefined && /VUs initialized/.test(stderr)) started = { ...last };
+  });
+  const code = await new Promise((resolve) => runner.once('exit', resolve));
+  clearInterval(poll);
+  if (code !== 0 || started === undefined) throw new Error(`the k6 runner exited ${code}:\n${stderr}`);
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')).metrics;
+  const requests = summary.http_reqs.count;
+  return {
+    config: configName,
+    scenario: scenarioName,
+    generator: 'k6-runner',
+    requests_per_second: Math.round(summary.http_reqs.rate),
+    latency_p50_ms: Number(summary.http_req_duration.med.toFixed(2)),
+    latency_p99_ms: Number(summary.http_req_duration['p(99)'].toFixed(2)),
+    requests,
+    errors: summary.http_req_failed.passes,
+    non_2xx: undefined,
+    server_cpu_ms_per_request: Number(((last.serverCpu - started.serverCpu) / Math.max(1, requests)).toFixed(3)),
+    db_cpu_ms_per_request: undefined,
+    rss_mb: Math.round(rssBytes(serverPid) / 2 ** 20),
+    generator_cpu_ms_per_request: Number(((last.cpu - started.cpu) / Math.max(1, requests)).toFixed(3)),
+    generator_rss_mb: Math.round(last.rss / 2 ** 20),
+  };
 }
 
 async function waitForReady(url, exited) {
@@ -334,20 +404,19 @@ async function seed(url, count) {
 function report(results) {
   console.table(results);
   const bare = Object.fromEntries(
-    results.filter((result) => result.config === 'bare').map((result) => [result.scenario, result]),
+    results.filter((result) => result.config === 'bare').map((result) => [`${result.scenario} ${result.generator}`, result]),
   );
   for (const result of results) {
-    if (result.config !== 'bare' && bare[result.scenario]) {
-      result.throughput_vs_bare = Number(
-        (result.requests_per_second / bare[result.scenario].requests_per_second).toFixed(2),
-      );
+    const reference = bare[`${result.scenario} ${result.generator}`];
+    if (result.config !== 'bare' && reference) {
+      result.throughput_vs_bare = Number((result.requests_per_second / reference.requests_per_second).toFixed(2));
     }
   }
   if (Object.keys(bare).length) {
     console.table(
       results
         .filter((result) => result.throughput_vs_bare !== undefined)
-        .map(({ config, scenario, throughput_vs_bare }) => ({ config, scenario, throughput_vs_bare })),
+        .map(({ config, scenario, generator, throughput_vs_bare }) => ({ config, scenario, generator, throughput_vs_bare })),
     );
   }
   const file = path.join(RESULTS, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);

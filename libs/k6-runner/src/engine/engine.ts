@@ -102,7 +102,9 @@ export class Engine implements ScenarioHost, VuEvents {
   private endedAt = 0;
   private configuration = '';
   private timers: NodeJS.Timeout[] = [];
-  private lastRequests = { at: 0, count: 0, rate: 0 };
+  /** For the progress lines: requests and failed checks, over the test and per scenario, and the request rate since the last line. */
+  private readonly tally = new Map<string, { requests: number; failedChecks: number; shown: number; rate: number }>();
+  private lastProgressAt = 0;
   /** The `vus` value last sampled: it is sampled every second and whenever it changes. */
   private lastVus = -1;
 
@@ -221,7 +223,7 @@ export class Engine implements ScenarioHost, VuEvents {
     const setupOk = await this.setup();
     if (setupOk) {
       this.runs = this.plan.scenarios.map((scenario) => createScenarioRun(scenario, this));
-      await Promise.all(this.runs.map((run) => run.run()));
+      await Promise.all(this.runs.map((run) => run.run().catch((error: unknown) => this.scenarioFailed(run, error))));
     }
     this.sampleVus();
     if (this.stop?.code !== EXIT.setupTimeout && this.stop?.code !== EXIT.scriptException) await this.teardown();
@@ -229,7 +231,7 @@ export class Engine implements ScenarioHost, VuEvents {
     for (const timer of this.timers) clearInterval(timer);
     this.showProgress(true);
     if (this.pool.failure !== undefined && this.stop === undefined) {
-      this.log('error', `a VU could not be initialised again during the test: ${this.pool.failure.scriptError.stack}`);
+      this.log('error', `a VU could not be initialised during the test: ${this.pool.failure.scriptError.stack}`);
     }
   }
 
@@ -244,6 +246,13 @@ export class Engine implements ScenarioHost, VuEvents {
       env: {},
       tags: this.plan.tags,
     };
+  }
+
+  /** A scenario that could not go on (a VU's init code failed when it was started again): the test stops. */
+  private scenarioFailed(run: ScenarioRun, error: unknown): void {
+    const detail = error instanceof VuInitError ? error.scriptError.stack : String(error);
+    this.log('error', `scenario "${run.scenario.name}" could not go on: ${detail}`);
+    this.halt(EXIT.scriptException, `scenario "${run.scenario.name}" failed`);
   }
 
   /** Runs a lifecycle function on VU 0 within its timeout; undefined when it timed out. */
@@ -435,8 +444,23 @@ export class Engine implements ScenarioHost, VuEvents {
   private ingest(samples: SampleTuple[]): void {
     for (const [name, value, tags] of samples) {
       this.registry.add(name, value, tags);
-      if (name === 'checks') this.groups.check(tags.group ?? '', tags.check ?? '', value !== 0);
-      else if (name === 'group_duration') this.groups.group(tags.group ?? '');
+      if (name === 'checks') {
+        this.groups.check(tags.group ?? '', tags.check ?? '', value !== 0);
+        if (value === 0) this.count(tags.scenario, 'failedChecks');
+      } else if (name === 'group_duration') {
+        this.groups.group(tags.group ?? '');
+      }
+    }
+  }
+
+  private count(scenario: string | undefined, what: 'requests' | 'failedChecks'): void {
+    for (const key of scenario === undefined ? [''] : ['', scenario]) {
+      let entry = this.tally.get(key);
+      if (entry === undefined) {
+        entry = { requests: 0, failedChecks: 0, shown: 0, rate: 0 };
+        this.tally.set(key, entry);
+      }
+      entry[what]++;
     }
   }
 
@@ -487,6 +511,7 @@ export class Engine implements ScenarioHost, VuEvents {
       tags.expected_response = String(expected);
       failed = !expected;
     }
+    this.count(spec.tags.scenario, 'requests');
     const t = exchange.timings;
     const add = (metric: string, value: number, sampleTags: Tags = tags): void => this.registry.add(metric, value, sampleTags);
     add('http_reqs', 1);
@@ -546,26 +571,30 @@ export class Engine implements ScenarioHost, VuEvents {
     this.log('error', error.stack, hint === undefined ? { ...rest, source: 'stacktrace' } : { hint, source: 'stacktrace' });
   }
 
+  /** Requests per second since the last progress line (over the whole run for the final one) and failed checks. */
+  private traffic(key: string, seconds: number, final: boolean): string {
+    const entry = this.tally.get(key) ?? { requests: 0, failedChecks: 0, shown: 0, rate: 0 };
+    if (final) entry.rate = this.testRunDurationMs > 0 ? entry.requests / (this.testRunDurationMs / 1000) : 0;
+    else if (seconds > 0) entry.rate = (entry.requests - entry.shown) / seconds;
+    entry.shown = entry.requests;
+    return `${entry.rate.toFixed(1)} req/s, ${entry.failedChecks} failed checks`;
+  }
+
   private showProgress(final: boolean): void {
     const completed = this.runs.reduce((n, run) => n + run.completed, 0);
     const interrupted = this.runs.reduce((n, run) => n + run.interrupted, 0);
     const now = Date.now();
-    const requests = this.registry.get('http_reqs')?.sink;
-    const count = requests !== undefined && requests.type === 'counter' ? requests.count : 0;
-    if (this.lastRequests.at > 0 && now > this.lastRequests.at) {
-      this.lastRequests.rate = ((count - this.lastRequests.count) * 1000) / (now - this.lastRequests.at);
-    }
-    this.lastRequests.at = now;
-    this.lastRequests.count = count;
-    const checks = this.registry.get('checks')?.sink;
-    const failedChecks = checks !== undefined && checks.type === 'rate' ? checks.fails : 0;
+    const seconds = this.lastProgressAt === 0 ? 0 : (now - this.lastProgressAt) / 1000;
+    this.lastProgressAt = now;
     const width = Math.max(...this.plan.scenarios.map((s) => s.name.length));
     const lines = [
-      `running (${clock(this.testRunDurationMs)}), ${String(this.activeVus()).padStart(2, '0')}/${this.pool.capacity} VUs, ${completed} complete and ${interrupted} interrupted iterations, ${this.lastRequests.rate.toFixed(1)} req/s, ${failedChecks} failed checks`,
+      `running (${clock(this.testRunDurationMs)}), ${String(this.activeVus()).padStart(2, '0')}/${this.pool.capacity} VUs, ${completed} complete and ${interrupted} interrupted iterations, ${this.traffic('', seconds, final)}`,
     ];
     for (const run of this.runs) {
       const done = !run.running && run.finishedAt > 0;
-      lines.push(`${run.scenario.name.padEnd(width)} ${done ? '✓' : ' '} [${bar(run.progress())}] ${run.describe()}`);
+      lines.push(
+        `${run.scenario.name.padEnd(width)} ${done ? '✓' : ' '} [${bar(run.progress())}] ${run.describe()}, ${this.traffic(run.scenario.name, seconds, final)}`,
+      );
     }
     this.terminal.progress(lines, final);
   }

@@ -178,8 +178,7 @@ export class VuHandle {
 export class VuPool {
   private readonly slots: (VuHandle | undefined)[];
   private readonly idle: VuHandle[] = [];
-  private readonly waiting: ((vu: VuHandle) => void)[] = [];
-  private starting = 0;
+  private readonly waiting: { resolve: (vu: VuHandle) => void; reject: (error: VuInitError) => void }[] = [];
   /** The first failure to initialise a VU mid-test, for the engine to report. */
   failure: VuInitError | undefined;
 
@@ -228,29 +227,35 @@ export class VuPool {
     const vu = this.tryAcquire();
     if (vu !== undefined) return Promise.resolve(vu);
     const slot = this.slots.findIndex((s) => s === undefined || !s.isAlive);
-    if (slot >= 0) {
-      const fresh = this.spawn(slot);
-      this.starting++;
-      return fresh.ready.then(
-        () => {
-          this.starting--;
-          return fresh;
-        },
-        (error: VuInitError) => {
-          this.starting--;
-          this.failure ??= error;
-          throw error;
-        },
-      );
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (slot >= 0) return this.start(slot);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
+  /** A new VU in a slot, ready. */
+  private start(slot: number): Promise<VuHandle> {
+    const fresh = this.spawn(slot);
+    return fresh.ready.then(
+      () => fresh,
+      (error: VuInitError) => {
+        this.failure ??= error;
+        throw error;
+      },
+    );
+  }
+
+  /** Gives a VU back: to a scenario waiting for one (an ended VU is started anew for it), or to the idle ones. */
   release(vu: VuHandle): void {
-    if (!vu.isAlive) return;
     const waiter = this.waiting.shift();
-    if (waiter !== undefined) waiter(vu);
-    else this.idle.push(vu);
+    if (waiter === undefined) {
+      if (vu.isAlive) this.idle.push(vu);
+    } else if (vu.isAlive) {
+      waiter.resolve(vu);
+    } else {
+      // Its slot may have been started anew already, for another scenario.
+      const slot = this.slots.indexOf(vu);
+      if (slot >= 0) this.start(slot).then(waiter.resolve, waiter.reject);
+      else this.waiting.unshift(waiter);
+    }
   }
 
   async terminateAll(): Promise<void> {
