@@ -13,8 +13,9 @@
 //
 // --with-k6-runner also drives each scenario with the project's
 // k6-compatible runner (bench/k6/load.js: --connections VUs with no think time,
-// for --duration), right after autocannon against the same server: its
-// req/s, latency and its own CPU and memory next to autocannon's.
+// warmed up for 10 s, then measured for --duration), right after autocannon
+// against the same server: its req/s, latency and its own CPU and memory next
+// to autocannon's.
 //
 // --cpu-prof writes a V8 CPU profile per server process to
 // bench/results/profiles/<config>.<scenario>/; `node bench/profile-summary.mjs <dir>`
@@ -38,6 +39,8 @@ const MAIN = path.join(ROOT, 'dist/apps/taskoverflow/src/main.js');
 const EMBEDDED_POSTGRES = path.join(ROOT, 'dist/libs/database/src/embedded-postgres.js');
 const K6_RUNNER = path.join(ROOT, 'dist/libs/k6-runner/src/cli/k6.js');
 const K6_LOAD = path.join(ROOT, 'bench/k6/load.js');
+/** Seconds of load before the runner is measured: each VU compiles and optimises its own JavaScript. */
+const K6_RUNNER_WARMUP_S = 10;
 const RESULTS = path.join(ROOT, 'bench/results');
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
@@ -264,8 +267,9 @@ async function findCapacity(load, p99Ms, pid) {
 
 /**
  * The scenario driven by the project's k6-compatible runner: --connections VUs
- * without think time for --duration. Its own CPU and memory are read from /proc
- * while it runs, from the moment its VUs are initialised.
+ * without think time, warmed up (its VUs' JavaScript is compiled and optimised
+ * per VU), then measured for --duration. Its own CPU and memory are read from
+ * /proc while it runs, over the measured scenario only.
  */
 async function runK6Runner(url, configName, scenarioName, serverPid) {
   if (!existsSync(K6_RUNNER)) throw new Error(`${K6_RUNNER} is missing: run npm run build first`);
@@ -273,9 +277,9 @@ async function runK6Runner(url, configName, scenarioName, serverPid) {
   const runner = spawn(
     process.execPath,
     [
-      K6_RUNNER, 'run', '--quiet', '--no-color', '--vus', options.connections, '--duration', `${options.duration}s`,
-      '--summary-trend-stats', 'med,p(99)', '--summary-export', summaryFile,
-      '-e', `BASE=${url}`, '-e', `SCENARIO=${scenarioName}`, K6_LOAD,
+      K6_RUNNER, 'run', '--no-color', '--summary-export', summaryFile,
+      '-e', `BASE=${url}`, '-e', `SCENARIO=${scenarioName}`, '-e', `VUS=${options.connections}`,
+      '-e', `WARMUP=${K6_RUNNER_WARMUP_S}`, '-e', `DURATION=${options.duration}`, K6_LOAD,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -289,24 +293,28 @@ async function runK6Runner(url, configName, scenarioName, serverPid) {
       // it has just ended: the last reading stands
     }
   }, 100);
-  runner.stderr.on('data', (chunk) => {
-    stderr += chunk;
-    if (started === undefined && /VUs initialized/.test(stderr)) started = { ...last };
-  });
+  runner.stderr.on('data', (chunk) => (stderr += chunk));
+  // The measured scenario starts WARMUP + 1 s after the VUs are initialised.
+  void (async () => {
+    while (!/VUs initialized/.test(stderr) && runner.exitCode === null) await sleep(20);
+    await sleep((K6_RUNNER_WARMUP_S + 1) * 1000);
+    started = { ...last };
+  })();
   const code = await new Promise((resolve) => runner.once('exit', resolve));
   clearInterval(poll);
   if (code !== 0 || started === undefined) throw new Error(`the k6 runner exited ${code}:\n${stderr}`);
   const summary = JSON.parse(readFileSync(summaryFile, 'utf8')).metrics;
-  const requests = summary.http_reqs.count;
+  const requests = summary['http_reqs{scenario:measured}'].count;
+  const duration = summary['http_req_duration{scenario:measured}'];
   return {
     config: configName,
     scenario: scenarioName,
     generator: 'k6-runner',
-    requests_per_second: Math.round(summary.http_reqs.rate),
-    latency_p50_ms: Number(summary.http_req_duration.med.toFixed(2)),
-    latency_p99_ms: Number(summary.http_req_duration['p(99)'].toFixed(2)),
+    requests_per_second: Math.round(requests / Number(options.duration)),
+    latency_p50_ms: Number(duration.med.toFixed(2)),
+    latency_p99_ms: Number(duration['p(99)'].toFixed(2)),
     requests,
-    errors: summary.http_req_failed.passes,
+    errors: summary['http_req_failed{scenario:measured}'].passes,
     non_2xx: undefined,
     server_cpu_ms_per_request: Number(((last.serverCpu - started.serverCpu) / Math.max(1, requests)).toFixed(3)),
     db_cpu_ms_per_request: undefined,

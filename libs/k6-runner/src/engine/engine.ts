@@ -10,7 +10,13 @@ import { readFileSync } from 'node:fs';
 import { Registry, type Tags } from '../metrics/registry';
 import { formatDuration } from '../options/duration';
 import type { RunPlan } from '../options/run-plan';
-import { type ScenarioHost, type ScenarioRun, type IterationOutcome, createScenarioRun } from '../executors/scenario-run';
+import {
+  type IterationOutcome,
+  type LoopLimits,
+  type ScenarioHost,
+  type ScenarioRun,
+  createScenarioRun,
+} from '../executors/scenario-run';
 import { describeScenario, scenarioEnd, scenarioPreallocatedVus, testMaxVus } from '../executors/schedule';
 import { type Exchange, VuHttp } from '../http/http-client';
 import type { Bundle } from '../script/bundle';
@@ -354,31 +360,55 @@ export class Engine implements ScenarioHost, VuEvents {
   // -------------------------------------------------------------------------
   // ScenarioHost
 
-  async iterate(run: ScenarioRun, vu: VuHandle): Promise<IterationOutcome> {
+  /** Where the VU's next iteration in the scenario stands. */
+  private iterationState(run: ScenarioRun, vu: VuHandle, inTest: number): IterationState {
     if (this.activeVus() !== this.lastVus) this.sampleVus();
-    const state: IterationState = {
+    return {
       scenario: run.scenario.name,
       executor: run.scenario.executor,
       scenarioStartTime: run.startedAt,
-      iterationInScenario: run.nextVuIteration(vu),
-      iterationInInstance: vu.iterationsInInstance++,
-      scenarioIterationInTest: run.started++,
+      iterationInScenario: run.vuIteration(vu),
+      iterationInInstance: vu.iterationsInInstance,
+      scenarioIterationInTest: inTest,
       env: run.scenario.env,
       tags: { ...this.plan.tags, ...run.scenario.tags },
     };
-    this.httpOf(vu).beginIteration();
-    const result = await vu.run({ kind: 'iterate', exec: run.scenario.exec, state, setupData: this.setupJson });
-    if (result.kind === 'iterated') {
-      run.completed++;
-      if (result.error !== undefined) this.scriptError(result.error, { executor: run.scenario.executor, scenario: run.scenario.name });
-      return 'completed';
-    }
+  }
+
+  /** An interrupted VU has ended: its connections go with it. */
+  private interrupted(run: ScenarioRun, vu: VuHandle): IterationOutcome {
     run.interrupted++;
     if (!vu.isAlive) {
       this.https.get(vu)?.close();
       this.https.delete(vu);
     }
     return 'interrupted';
+  }
+
+  async iterate(run: ScenarioRun, vu: VuHandle): Promise<IterationOutcome> {
+    const state = this.iterationState(run, vu, run.claimIteration());
+    run.advanceVu(vu, 1);
+    vu.iterationsInInstance++;
+    const result = await vu.run({ kind: 'iterate', exec: run.scenario.exec, state, setupData: this.setupJson });
+    if (result.kind !== 'iterated') return this.interrupted(run, vu);
+    if (result.error !== undefined) this.scriptError(result.error, { executor: run.scenario.executor, scenario: run.scenario.name });
+    return 'completed';
+  }
+
+  async loop(run: ScenarioRun, vu: VuHandle, limits: LoopLimits): Promise<IterationOutcome> {
+    const result = await vu.run({
+      kind: 'loop',
+      exec: run.scenario.exec,
+      state: this.iterationState(run, vu, 0),
+      setupData: this.setupJson,
+      counter: run.counter,
+      sharedLimit: limits.sharedLimit ?? null,
+      vuLimit: limits.vuLimit ?? null,
+    });
+    if (result.kind !== 'looped') return this.interrupted(run, vu);
+    run.advanceVu(vu, result.iterations);
+    vu.iterationsInInstance += result.iterations;
+    return 'completed';
   }
 
   dropped(run: ScenarioRun, count: number): void {
@@ -392,6 +422,7 @@ export class Engine implements ScenarioHost, VuEvents {
     switch (request.kind) {
       case 'http':
         this.ingest(request.samples);
+        this.httpOf(vu, request.iteration);
         return this.performHttp(vu, request.requests);
       case 'defineMetric':
         this.registry.define(request.name, request.type, request.isTime ? 'time' : 'default');
@@ -399,7 +430,7 @@ export class Engine implements ScenarioHost, VuEvents {
       case 'executionInfo':
         return this.executionInfo();
       case 'cookieJar': {
-        const http = this.httpOf(vu);
+        const http = this.httpOf(vu, request.iteration);
         switch (request.op) {
           case 'get':
             return http.cookiesFor(request.url);
@@ -433,6 +464,9 @@ export class Engine implements ScenarioHost, VuEvents {
         this.markedFailed = true;
         this.log('error', `test marked as failed: ${notice.reason}`, { vu: vu.id });
         return;
+      case 'iterationError':
+        this.scriptError(notice.error, { executor: notice.executor, scenario: notice.scenario });
+        return;
       default:
         return;
     }
@@ -444,7 +478,10 @@ export class Engine implements ScenarioHost, VuEvents {
   private ingest(samples: SampleTuple[]): void {
     for (const [name, value, tags] of samples) {
       this.registry.add(name, value, tags);
-      if (name === 'checks') {
+      if (name === 'iterations') {
+        const run = this.runs.find((r) => r.scenario.name === tags.scenario);
+        if (run !== undefined) run.completed++;
+      } else if (name === 'checks') {
         this.groups.check(tags.group ?? '', tags.check ?? '', value !== 0);
         if (value === 0) this.count(tags.scenario, 'failedChecks');
       } else if (name === 'group_duration') {
@@ -464,33 +501,39 @@ export class Engine implements ScenarioHost, VuEvents {
     }
   }
 
-  private httpOf(vu: VuHandle): VuHttp {
+  /** The VU's connections and cookies; a new iteration (a request tells which it belongs to) starts with an empty jar. */
+  private httpOf(vu: VuHandle, iteration?: number): VuHttp {
     let http = this.https.get(vu);
     if (http === undefined) {
       http = new VuHttp(this.plan.http);
       this.https.set(vu, http);
     }
+    if (iteration !== undefined) http.enterIteration(iteration);
     return http;
   }
 
+  /** The VU's requests (several for http.batch, at most `batch` at once), recorded as they complete. */
   private async performHttp(vu: VuHandle, specs: HttpRequestSpec[]): Promise<HttpResponseData[]> {
     const http = this.httpOf(vu);
+    const perform = async (spec: HttpRequestSpec): Promise<HttpResponseData> => {
+      const outcome = await http.perform(spec);
+      for (const exchange of outcome.exchanges) this.recordExchange(spec, exchange);
+      for (const warning of outcome.warnings) this.log('warn', warning);
+      if (outcome.response.error !== '' && !this.stopping.aborted) {
+        this.log('warn', 'Request Failed', { error: outcome.response.error });
+      }
+      return outcome.response;
+    };
+    if (specs.length === 1) return [await perform(specs[0])];
     const responses = new Array<HttpResponseData>(specs.length);
     let next = 0;
-    const worker = async (): Promise<void> => {
+    const lane = async (): Promise<void> => {
       while (next < specs.length) {
         const index = next++;
-        const spec = specs[index];
-        const outcome = await http.perform(spec);
-        for (const exchange of outcome.exchanges) this.recordExchange(spec, exchange);
-        for (const warning of outcome.warnings) this.log('warn', warning);
-        if (outcome.response.error !== '' && !this.stopping.aborted) {
-          this.log('warn', 'Request Failed', { error: outcome.response.error });
-        }
-        responses[index] = outcome.response;
+        responses[index] = await perform(specs[index]);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.plan.http.batch, specs.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.plan.http.batch, specs.length) }, lane));
     return responses;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Running a scenario: the executors of k6 (k6 docs, "Executors") driving VUs
- * from the pool. Iteration-based and VU-based executors loop VUs; arrival-rate
+ * from the pool. Iteration-based and VU-based executors set VUs looping (each
+ * VU runs its iterations on its own until told to stop); arrival-rate
  * executors start iterations on a clock and drop those no VU is free for.
  * When a scenario's time is up, running iterations get its gracefulStop
  * (gracefulRampDown for VUs a ramp takes away) and are then interrupted.
@@ -20,10 +21,20 @@ import {
 
 export type IterationOutcome = 'completed' | 'interrupted';
 
+/** Where a VU's loop stops by itself (besides being told to). */
+export interface LoopLimits {
+  /** shared-iterations: the scenario's iterations, shared by its VUs. */
+  sharedLimit?: number;
+  /** per-vu-iterations: this VU's iterations. */
+  vuLimit?: number;
+}
+
 export interface ScenarioHost {
   readonly pool: VuPool;
   /** Runs one iteration of the scenario on the VU. */
   iterate(run: ScenarioRun, vu: VuHandle): Promise<IterationOutcome>;
+  /** Runs iterations on the VU until `vu.stopLoop()` or a limit. */
+  loop(run: ScenarioRun, vu: VuHandle, limits: LoopLimits): Promise<IterationOutcome>;
   /** Counts iterations the scenario could not start (dropped_iterations). */
   dropped(run: ScenarioRun, count: number): void;
   /** Aborted when the whole test stops early (test.abort(), a threshold, a signal). */
@@ -55,8 +66,9 @@ export abstract class ScenarioRun {
   finishedAt = 0;
   completed = 0;
   interrupted = 0;
-  /** Iterations started: the next one's scenario.iterationInTest. */
-  started = 0;
+  /** Iterations started (the next one's scenario.iterationInTest), counted by the VUs themselves. */
+  readonly counter = new SharedArrayBuffer(4);
+  private readonly started = new Int32Array(this.counter);
   /** VUs the scenario holds now. */
   readonly vus = new Set<VuHandle>();
   private readonly perVu = new Map<number, number>();
@@ -69,10 +81,23 @@ export abstract class ScenarioRun {
   ) {}
 
   /** The VU's next iteration number in this scenario (exec.vu.iterationInScenario). */
-  nextVuIteration(vu: VuHandle): number {
-    const next = this.perVu.get(vu.id) ?? 0;
-    this.perVu.set(vu.id, next + 1);
-    return next;
+  vuIteration(vu: VuHandle): number {
+    return this.perVu.get(vu.id) ?? 0;
+  }
+
+  /** Counts iterations the VU ran in this scenario. */
+  advanceVu(vu: VuHandle, iterations: number): void {
+    this.perVu.set(vu.id, this.vuIteration(vu) + iterations);
+  }
+
+  /** Claims the next scenario.iterationInTest (an iteration the engine starts itself). */
+  claimIteration(): number {
+    return Atomics.add(this.started, 0, 1);
+  }
+
+  /** Iterations started so far (what the VUs claimed, up to `limit`). */
+  startedIterations(limit = Number.POSITIVE_INFINITY): number {
+    return Math.min(limit, Atomics.load(this.started, 0));
   }
 
   get running(): boolean {
@@ -124,11 +149,10 @@ export abstract class ScenarioRun {
     this.host.pool.release(vu);
   }
 
-  /** Iterations of `vu` one after another while `more()` says so. */
-  protected async loop(vu: VuHandle, more: () => boolean): Promise<void> {
-    while (!this.ending && !this.host.stopping.aborted && vu.isAlive && more()) {
-      await this.host.iterate(this, vu);
-    }
+  /** Sets the VU looping, unless the scenario or the test is ending. */
+  protected async loop(vu: VuHandle, limits: LoopLimits = {}): Promise<void> {
+    if (this.ending || this.host.stopping.aborted || !vu.isAlive) return;
+    await this.host.loop(this, vu, limits);
   }
 
   /**
@@ -137,6 +161,7 @@ export abstract class ScenarioRun {
    */
   protected async endGracefully(pending: Promise<unknown>[], graceMs: number): Promise<void> {
     this.ending = true;
+    for (const vu of this.vus) vu.stopLoop();
     const settled = Promise.all(pending);
     if (!(await settlesWithin(settled, graceMs, this.host.stopping))) {
       await Promise.all([...this.vus].filter((vu) => vu.busy).map((vu) => vu.terminate()));
@@ -162,15 +187,14 @@ function percent(fraction: number): string {
 
 class SharedIterations extends ScenarioRun {
   declare readonly scenario: Extract<Scenario, { executor: 'shared-iterations' }>;
-  private claimed = 0;
 
   protected async execute(): Promise<void> {
     const { iterations, maxDurationMs, gracefulStopMs } = this.scenario;
     const vus = await this.takeVus(this.scenario.vus);
-    const loops = Promise.all(vus.map((vu) => this.loop(vu, () => this.claimed < iterations && ++this.claimed > 0)));
+    const loops = Promise.all(vus.map((vu) => this.loop(vu, { sharedLimit: iterations })));
     const timeUp = await this.until(maxDurationMs, loops);
-    if (timeUp) this.host.dropped(this, iterations - this.claimed);
     await this.endGracefully([loops], gracefulStopMs);
+    if (timeUp) this.host.dropped(this, iterations - this.startedIterations(iterations));
   }
 
   progress(): number {
@@ -184,27 +208,14 @@ class SharedIterations extends ScenarioRun {
 
 class PerVuIterations extends ScenarioRun {
   declare readonly scenario: Extract<Scenario, { executor: 'per-vu-iterations' }>;
-  private readonly done = new Map<VuHandle, number>();
 
   protected async execute(): Promise<void> {
     const { iterations, maxDurationMs, gracefulStopMs } = this.scenario;
     const vus = await this.takeVus(this.scenario.vus);
-    const loops = Promise.all(
-      vus.map((vu) =>
-        this.loop(vu, () => {
-          const count = this.done.get(vu) ?? 0;
-          if (count >= iterations) return false;
-          this.done.set(vu, count + 1);
-          return true;
-        }),
-      ),
-    );
+    const loops = Promise.all(vus.map((vu) => this.loop(vu, { vuLimit: iterations })));
     const timeUp = await this.until(maxDurationMs, loops);
-    if (timeUp) {
-      const claimed = [...this.done.values()].reduce((sum, n) => sum + n, 0);
-      this.host.dropped(this, iterations * vus.length - claimed);
-    }
     await this.endGracefully([loops], gracefulStopMs);
+    if (timeUp) this.host.dropped(this, iterations * vus.length - this.startedIterations());
   }
 
   progress(): number {
@@ -222,7 +233,7 @@ class ConstantVus extends ScenarioRun {
 
   protected async execute(): Promise<void> {
     const vus = await this.takeVus(this.scenario.vus);
-    const loops = Promise.all(vus.map((vu) => this.loop(vu, () => true)));
+    const loops = Promise.all(vus.map((vu) => this.loop(vu)));
     await this.until(this.scenario.durationMs, loops);
     await this.endGracefully([loops], this.scenario.gracefulStopMs);
   }
@@ -239,21 +250,19 @@ class ConstantVus extends ScenarioRun {
 class RampingVus extends ScenarioRun {
   declare readonly scenario: Extract<Scenario, { executor: 'ramping-vus' }>;
   /** VUs looping, in the order they joined (the last to join leaves first). */
-  private readonly looping: { vu: VuHandle; stop: boolean; done: Promise<void> }[] = [];
+  private readonly looping: { vu: VuHandle; done: Promise<void> }[] = [];
   private readonly leaving: Promise<void>[] = [];
   private joining = 0;
 
   private join(vu: VuHandle): void {
-    const entry = { vu, stop: false, done: Promise.resolve() };
-    entry.done = this.loop(vu, () => !entry.stop);
-    this.looping.push(entry);
+    this.looping.push({ vu, done: this.loop(vu) });
   }
 
   /** Moves the number of looping VUs to `target`. */
   private async adjust(target: number): Promise<void> {
     while (this.looping.length + this.joining > target && this.looping.length > 0) {
       const entry = this.looping.pop() as (typeof this.looping)[number];
-      entry.stop = true;
+      entry.vu.stopLoop();
       this.leaving.push(this.rampDown(entry));
     }
     const wanted = target - this.looping.length - this.joining;

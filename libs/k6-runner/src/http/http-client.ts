@@ -1,18 +1,18 @@
 /**
- * HTTP for the VUs, done by the engine's thread with node:http: each VU has
- * its own keep-alive connections and cookie jar (as in k6), redirects are
- * followed, and every request (each redirect too) is measured the way k6
- * splits a request's time: blocked, connecting, tls_handshaking, sending,
- * waiting, receiving.
+ * HTTP for the VUs, done by the engine's thread with undici (Node's own HTTP
+ * client library, half the CPU per request of node:http): each VU has its own
+ * keep-alive connections and cookie jar (as in k6), redirects are followed,
+ * and every request (each redirect too) is measured the way k6 splits a
+ * request's time: blocked, connecting, tls_handshaking, sending, waiting,
+ * receiving.
  */
 import { lookup as dnsLookup } from 'node:dns';
-import http from 'node:http';
-import https from 'node:https';
 import type { LookupFunction, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
 import { Cookie, CookieJar } from 'tough-cookie';
+import { Pool, buildConnector } from 'undici';
 import type { HttpSettings } from '../options/run-plan';
 import type { HttpRequestSpec, HttpResponseData, HttpTimings, ResponseCookieData } from '../vu/protocol';
 
@@ -37,21 +37,50 @@ export interface HttpOutcome {
   warnings: string[];
 }
 
+/** Response headers by lower-case name; Set-Cookie keeps each of its values. */
+type ResponseHeaders = Record<string, string> & { 'set-cookie'?: string[] };
+
 /** One exchange as it came off the wire, before it becomes a k6 Response. */
 interface Received {
   exchange: Exchange;
-  headers: http.IncomingHttpHeaders;
+  headers: ResponseHeaders;
+  setCookies: string[];
   statusMessage: string;
   body: Buffer;
   remoteIp: string;
   remotePort: number;
-  sentHeaders: Record<string, string | string[]>;
+  sentHeaders: [string, string][];
   sentCookies: Map<string, string>;
 }
 
+/** When a connection was asked for and reached each step (performance.now() ms). */
+interface ConnectTiming {
+  start: number;
+  lookup?: number;
+  connect?: number;
+  secure?: number;
+  ready?: number;
+}
+
+/** The VU's connections to one origin, and what its latest connection took. */
+interface OriginPool {
+  pool: Pool;
+  latest: ConnectTiming | undefined;
+  socket: Socket | undefined;
+}
+
+const canonicalNames = new Map<string, string>();
+/** Header names seen are few; remembering their canonical form spares a regex per header of every response. */
+const CANONICAL_NAMES_KEPT = 1000;
+
 /** Go's canonical header key (what k6 shows): `content-type` → `Content-Type`. */
 export function canonicalHeader(name: string): string {
-  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+  let canonical = canonicalNames.get(name);
+  if (canonical === undefined) {
+    canonical = name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+    if (canonicalNames.size < CANONICAL_NAMES_KEPT) canonicalNames.set(name, canonical);
+  }
+  return canonical;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -69,6 +98,10 @@ function classify(error: NodeJS.ErrnoException & { code?: string }, method: stri
   switch (error.code) {
     case 'K6_TIMEOUT':
       return { code: 1050, text: 'request timeout' };
+    case 'UND_ERR_SOCKET':
+      return { code: 1220, text: `${prefix}: read: connection reset by peer` };
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return { code: 1211, text: `${prefix}: dial tcp ${hostPort}: i/o timeout` };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return { code: 1101, text: `${prefix}: lookup ${url.hostname}: no such host` };
@@ -129,9 +162,11 @@ function parseSetCookie(header: string): ResponseCookieData | undefined {
 
 /** A VU's own connections and cookies. */
 export class VuHttp {
-  private agents: { http: http.Agent; https: https.Agent } | undefined;
+  private readonly origins = new Map<string, OriginPool>();
   private readonly lookup: LookupFunction | undefined;
-  private jar = new CookieJar();
+  /** Created with the first cookie: most load tests never see one, and an empty jar still costs a lookup per request. */
+  private jar: CookieJar | undefined;
+  private iteration = -1;
 
   constructor(private readonly settings: HttpSettings) {
     const hosts = settings.hosts;
@@ -146,35 +181,69 @@ export class VuHttp {
     }
   }
 
-  private agentFor(protocol: string): http.Agent {
-    if (this.agents === undefined) {
-      const keepAlive = !this.settings.noConnectionReuse;
-      const maxSockets = this.settings.batchPerHost > 0 ? this.settings.batchPerHost : Infinity;
-      this.agents = {
-        http: new http.Agent({ keepAlive, maxSockets }),
-        https: new https.Agent({ keepAlive, maxSockets, rejectUnauthorized: !this.settings.insecureSkipTLSVerify }),
-      };
-    }
-    return protocol === 'https:' ? this.agents.https : this.agents.http;
+  /** The VU's pool of connections to an origin, whose connector notes when each connection reached each step. */
+  private originFor(target: URL): OriginPool {
+    let origin = this.origins.get(target.origin);
+    if (origin !== undefined) return origin;
+    const base = buildConnector({
+      rejectUnauthorized: !this.settings.insecureSkipTLSVerify,
+      ...(this.lookup === undefined ? {} : { lookup: this.lookup }),
+      // The request's own timeout bounds connecting too.
+      timeout: 0,
+    });
+    const entry: OriginPool = {
+      latest: undefined,
+      socket: undefined,
+      pool: new Pool(target.origin, {
+        connections: this.settings.batchPerHost > 0 ? this.settings.batchPerHost : null,
+        pipelining: 1,
+        connect: (options, callback) => {
+          const timing: ConnectTiming = { start: performance.now() };
+          entry.latest = timing;
+          const socket = base(options, (error, connected) => {
+            timing.ready = performance.now();
+            if (error === null) entry.socket = connected;
+            (callback as (error: Error | null, socket: unknown) => void)(error, connected);
+          }) as unknown as Socket;
+          socket.once('lookup', () => (timing.lookup = performance.now()));
+          socket.once('connect', () => (timing.connect = performance.now()));
+          socket.once('secureConnect', () => (timing.secure = performance.now()));
+          return socket as never;
+        },
+      }),
+    };
+    origin = entry;
+    this.origins.set(target.origin, origin);
+    return origin;
   }
 
-  /** Before each iteration: a new cookie jar (unless noCookiesReset) and new connections with noVUConnectionReuse. */
-  beginIteration(): void {
-    if (!this.settings.noCookiesReset) this.jar = new CookieJar();
+  /**
+   * Called with the iteration (the VU's iterationInInstance) of every request:
+   * a new iteration gets a new cookie jar (unless noCookiesReset) and new
+   * connections with noVUConnectionReuse. -1 is outside any iteration (setup, teardown).
+   */
+  enterIteration(iteration: number): void {
+    if (iteration === this.iteration) return;
+    this.iteration = iteration;
+    if (!this.settings.noCookiesReset) this.jar = undefined;
     if (this.settings.noVUConnectionReuse) this.close();
   }
 
   close(): void {
-    this.agents?.http.destroy();
-    this.agents?.https.destroy();
-    this.agents = undefined;
+    for (const { pool } of this.origins.values()) void pool.destroy().catch(() => undefined);
+    this.origins.clear();
   }
 
   /** http.cookieJar(): the cookies this VU would send to a URL, by name. */
   cookiesFor(url: string): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const cookie of this.jar.getCookiesSync(url)) (out[cookie.key] ??= []).push(cookie.value);
+    for (const cookie of this.jar?.getCookiesSync(url) ?? []) (out[cookie.key] ??= []).push(cookie.value);
     return out;
+  }
+
+  private cookieJar(): CookieJar {
+    this.jar ??= new CookieJar();
+    return this.jar;
   }
 
   setCookie(url: string, name: string, value: string, options: Record<string, unknown>): void {
@@ -185,16 +254,18 @@ export class VuHttp {
     if (typeof options.max_age === 'number') parts.push(`Max-Age=${options.max_age}`);
     if (options.secure === true) parts.push('Secure');
     if (options.http_only === true) parts.push('HttpOnly');
-    this.jar.setCookieSync(parts.join('; '), url);
+    this.cookieJar().setCookieSync(parts.join('; '), url);
   }
 
   clearCookies(url: string): void {
-    for (const cookie of this.jar.getCookiesSync(url)) this.deleteCookie(url, cookie.key);
+    for (const cookie of this.jar?.getCookiesSync(url) ?? []) this.deleteCookie(url, cookie.key);
   }
 
   deleteCookie(url: string, name: string): void {
-    for (const cookie of this.jar.getCookiesSync(url)) {
-      if (cookie.key === name) this.jar.setCookieSync(`${name}=; Path=${cookie.path ?? '/'}; Max-Age=0`, url);
+    const jar = this.jar;
+    if (jar === undefined) return;
+    for (const cookie of jar.getCookiesSync(url)) {
+      if (cookie.key === name) jar.setCookieSync(`${name}=; Path=${cookie.path ?? '/'}; Max-Age=0`, url);
     }
   }
 
@@ -243,7 +314,7 @@ export class VuHttp {
   private requestCookies(spec: HttpRequestSpec, target: URL): Map<string, string> {
     const cookies = new Map<string, string>();
     for (const cookie of spec.cookies) cookies.set(cookie.name, cookie.value);
-    if (spec.useJar) {
+    if (spec.useJar && this.jar !== undefined) {
       for (const cookie of this.jar.getCookiesSync(target.href)) {
         const scoped = spec.cookies.find((c) => c.name === cookie.key);
         if (scoped === undefined || !scoped.replace) cookies.set(cookie.key, cookie.value);
@@ -261,68 +332,91 @@ export class VuHttp {
     deadline: number,
   ): Promise<Received> {
     const payload = body === null ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of specHeaders) {
-      const existing = headers[name];
-      headers[name] = existing === undefined ? value : ([] as string[]).concat(existing, value);
-    }
+    const headers: [string, string][] = [...specHeaders];
     const given = new Set(specHeaders.map(([name]) => name.toLowerCase()));
     // What Go's client (and so k6) adds: it asks for gzip and says how long the body is.
-    if (!given.has('accept-encoding')) headers['Accept-Encoding'] = 'gzip';
-    if (payload !== undefined && !given.has('content-length')) headers['Content-Length'] = String(payload.length);
+    if (!given.has('accept-encoding')) headers.push(['Accept-Encoding', 'gzip']);
+    if (payload !== undefined && !given.has('content-length')) headers.push(['Content-Length', String(payload.length)]);
     const cookies = this.requestCookies(spec, target);
-    if (cookies.size > 0 && !given.has('cookie')) headers.Cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    if (cookies.size > 0 && !given.has('cookie')) headers.push(['Cookie', [...cookies].map(([name, value]) => `${name}=${value}`).join('; ')]);
+    const path = `${target.pathname}${target.search}`;
+    const origin = this.originFor(target);
+    const reuse = !this.settings.noConnectionReuse;
 
     const start = performance.now();
-    const at: { socket?: number; lookup?: number; connect?: number; tls?: number; sent?: number; headers?: number } = {};
-    let socket: Socket | undefined;
-    let writtenBefore = 0;
-    let readBefore = 0;
-    let incoming: http.IncomingMessage | undefined;
+    const at: { ready?: number; sent?: number; firstByte?: number } = {};
+    let status = 0;
+    let statusMessage = '';
+    let rawHeaders: Buffer[] = [];
     const chunks: Buffer[] = [];
+    let bodyBytes = 0;
 
     return new Promise<Received>((resolve) => {
       let settled = false;
+      let abort: ((error: Error) => void) | undefined;
       const finish = (error?: NodeJS.ErrnoException): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         const end = performance.now();
-        const connectStart = at.lookup ?? at.socket ?? start;
-        const ready = at.tls ?? at.connect ?? at.socket ?? start;
-        const firstByte = at.headers ?? end;
+        // A connection this request waited for, or one already open.
+        const connection = origin.latest !== undefined && origin.latest.start >= start ? origin.latest : undefined;
+        const ready = Math.max(at.ready ?? end, connection?.ready ?? 0);
+        const firstByte = at.firstByte ?? end;
         const sent = Math.min(at.sent ?? firstByte, firstByte);
+        const connectStart = connection === undefined ? ready : (connection.lookup ?? connection.start);
         const timings: HttpTimings = {
           blocked: Math.max(0, connectStart - start),
-          connecting: at.connect === undefined ? 0 : Math.max(0, at.connect - connectStart),
-          tls_handshaking: at.tls === undefined || at.connect === undefined ? 0 : Math.max(0, at.tls - at.connect),
+          connecting: connection === undefined ? 0 : Math.max(0, (connection.connect ?? connection.ready ?? end) - connectStart),
+          tls_handshaking:
+            connection?.secure === undefined || connection.connect === undefined ? 0 : Math.max(0, connection.secure - connection.connect),
           sending: Math.max(0, sent - ready),
-          waiting: at.headers === undefined ? 0 : Math.max(0, at.headers - sent),
-          receiving: at.headers === undefined ? 0 : Math.max(0, end - at.headers),
+          waiting: at.firstByte === undefined ? 0 : Math.max(0, at.firstByte - sent),
+          receiving: at.firstByte === undefined ? 0 : Math.max(0, end - at.firstByte),
           duration: 0,
         };
         timings.duration = timings.sending + timings.waiting + timings.receiving;
         const failure = error === undefined ? undefined : classify(error, method, target);
-        const status = failure === undefined ? (incoming?.statusCode ?? 0) : 0;
-        const responseHeaders = status === 0 || incoming === undefined ? {} : incoming.headers;
-        if (spec.useJar) {
-          for (const header of responseHeaders['set-cookie'] ?? []) this.jar.setCookieSync(header, target.href, { ignoreError: true });
+        const finalStatus = failure === undefined ? status : 0;
+        const responseHeaders: ResponseHeaders = {};
+        const setCookies: string[] = [];
+        let headerBytes = 0;
+        if (finalStatus !== 0) {
+          for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+            const name = rawHeaders[i].toString('latin1').toLowerCase();
+            const value = rawHeaders[i + 1].toString('latin1');
+            headerBytes += rawHeaders[i].length + rawHeaders[i + 1].length + 4;
+            if (name === 'set-cookie') setCookies.push(value);
+            else responseHeaders[name] = responseHeaders[name] === undefined ? value : `${responseHeaders[name]}, ${value}`;
+          }
+          if (setCookies.length > 0) responseHeaders['set-cookie'] = setCookies;
         }
+        if (spec.useJar) {
+          for (const header of setCookies) this.cookieJar().setCookieSync(header, target.href, { ignoreError: true });
+        }
+        const socket = origin.socket;
+        const tlsVersion = socket !== undefined && 'getProtocol' in socket ? tlsVersionName((socket as TLSSocket).getProtocol()) : '';
         resolve({
           exchange: {
             method,
             url: target.href,
-            status,
-            proto: status === 0 || incoming === undefined ? '' : `HTTP/${incoming.httpVersion}`,
-            tlsVersion: socket !== undefined && 'getProtocol' in socket ? tlsVersionName((socket as TLSSocket).getProtocol()) : '',
+            status: finalStatus,
+            proto: finalStatus === 0 ? '' : 'HTTP/1.1',
+            tlsVersion,
             error: failure?.text ?? '',
-            errorCode: failure?.code ?? (status >= 400 ? 1000 + status : 0),
+            errorCode: failure?.code ?? (finalStatus >= 400 ? 1000 + finalStatus : 0),
             timings,
-            bytesSent: socket === undefined ? 0 : Math.max(0, socket.bytesWritten - writtenBefore),
-            bytesReceived: socket === undefined ? 0 : Math.max(0, socket.bytesRead - readBefore),
+            // Counted from what crossed the wire: request line, headers and body each way.
+            bytesSent:
+              at.ready === undefined
+                ? 0
+                : method.length + path.length + 12 + headers.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) +
+                  target.host.length + 10 + (payload?.length ?? 0),
+            bytesReceived: finalStatus === 0 && at.firstByte === undefined ? 0 : 17 + statusMessage.length + headerBytes + bodyBytes,
           },
           headers: responseHeaders,
-          statusMessage: incoming?.statusMessage ?? '',
+          setCookies,
+          statusMessage,
           body: Buffer.concat(chunks),
           remoteIp: socket?.remoteAddress ?? '',
           remotePort: socket?.remotePort ?? 0,
@@ -331,41 +425,54 @@ export class VuHttp {
         });
       };
 
-      const module = target.protocol === 'https:' ? https : http;
-      const request = module.request(target, {
-        method,
-        headers,
-        agent: this.agentFor(target.protocol),
-        lookup: this.lookup,
-        rejectUnauthorized: !this.settings.insecureSkipTLSVerify,
-      });
-      const timer = setTimeout(
-        () => request.destroy(Object.assign(new Error('request timeout'), { code: 'K6_TIMEOUT' })),
-        Math.max(0, deadline - performance.now()),
+      const timer = setTimeout(() => {
+        const timeout = Object.assign(new Error('request timeout'), { code: 'K6_TIMEOUT' });
+        if (abort !== undefined) abort(timeout);
+        finish(timeout);
+      }, Math.max(0, deadline - performance.now()));
+
+      // undici's handler hooks as its Request calls them: onConnect when the request is about to
+      // be written, onRequestSent when it is, onResponseStarted at the first byte of the answer.
+      const handler = {
+        onConnect: (abortRequest: (error: Error) => void) => {
+          abort = abortRequest;
+          at.ready = performance.now();
+          if (settled) abortRequest(new Error('request timeout'));
+        },
+        onRequestSent: () => {
+          at.sent = performance.now();
+        },
+        onResponseStarted: () => {
+          at.firstByte = performance.now();
+        },
+        onHeaders: (statusCode: number, raw: Buffer[], _resume: () => void, text: string) => {
+          at.firstByte ??= performance.now();
+          status = statusCode;
+          statusMessage = text;
+          rawHeaders = raw;
+          return true;
+        },
+        onData: (chunk: Buffer) => {
+          bodyBytes += chunk.length;
+          if (spec.responseType !== 'none') chunks.push(chunk);
+          return true;
+        },
+        onComplete: () => finish(),
+        onError: (error: Error) => finish(error),
+      };
+      origin.pool.dispatch(
+        {
+          origin: target.origin,
+          path,
+          method: method,
+          headers: headers.flat(),
+          body: payload ?? null,
+          reset: !reuse,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        },
+        handler,
       );
-      request.on('socket', (assigned: Socket) => {
-        socket = assigned;
-        at.socket = performance.now();
-        writtenBefore = assigned.bytesWritten;
-        readBefore = assigned.bytesRead;
-        if (assigned.connecting) {
-          assigned.once('lookup', () => (at.lookup = performance.now()));
-          assigned.once('connect', () => (at.connect = performance.now()));
-          assigned.once('secureConnect', () => (at.tls = performance.now()));
-        }
-      });
-      request.on('finish', () => (at.sent = performance.now()));
-      request.on('error', finish);
-      request.on('response', (response) => {
-        at.headers = performance.now();
-        incoming = response;
-        if (spec.responseType === 'none') response.resume();
-        else response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => finish());
-        response.on('error', finish);
-        response.on('aborted', () => finish(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' })));
-      });
-      request.end(payload);
     });
   }
 }
@@ -395,17 +502,15 @@ function toResponse(
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(received.headers)) {
-    if (value !== undefined) headers[canonicalHeader(name)] = Array.isArray(value) ? value.join(', ') : value;
+    headers[canonicalHeader(name)] = Array.isArray(value) ? value.join(', ') : value;
   }
   const cookies: Record<string, ResponseCookieData[]> = {};
-  for (const header of received.headers['set-cookie'] ?? []) {
+  for (const header of received.setCookies) {
     const cookie = parseSetCookie(header);
     if (cookie !== undefined) (cookies[cookie.name] ??= []).push(cookie);
   }
   const requestHeaders: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(received.sentHeaders)) {
-    (requestHeaders[canonicalHeader(name)] ??= []).push(...([] as string[]).concat(value));
-  }
+  for (const [name, value] of received.sentHeaders) (requestHeaders[canonicalHeader(name)] ??= []).push(value);
   const requestCookies: Record<string, { name: string; value: string; replace: boolean }[]> = {};
   for (const [name, value] of received.sentCookies) requestCookies[name] = [{ name, value, replace: false }];
   return {

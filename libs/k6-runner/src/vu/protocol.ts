@@ -90,9 +90,29 @@ export interface IterationState {
 }
 
 /** What the engine asks a VU to do. */
+/**
+ * Iterations a VU runs on its own, one after another, until the engine raises
+ * its stop cell, or the limit is reached: the looping executors, without a
+ * round trip to the engine between iterations. `state` is the first
+ * iteration's; `counter` holds the scenario's iterations started (its next
+ * scenario.iterationInTest), shared by its VUs.
+ */
+export interface LoopCommand {
+  kind: 'loop';
+  exec: string;
+  state: IterationState;
+  setupData: string | undefined;
+  counter: SharedArrayBuffer;
+  /** shared-iterations: no iteration starts once the counter has reached this. */
+  sharedLimit: number | null;
+  /** per-vu-iterations: this VU's iterations. */
+  vuLimit: number | null;
+}
+
 export type VuCommand =
   | { kind: 'configure'; configuration: string }
   | { kind: 'iterate'; exec: string; state: IterationState; setupData: string | undefined }
+  | LoopCommand
   | { kind: 'call'; fn: 'setup' | 'teardown' | 'handleSummary'; arg: string | undefined; state: IterationState };
 
 /** An error thrown by script code, its stack mapped to the script's own files. */
@@ -103,6 +123,8 @@ export interface ScriptError {
 
 export type VuCommandResult =
   | { kind: 'iterated'; error?: ScriptError; durationMs: number }
+  /** A loop's end: the iterations it completed. */
+  | { kind: 'looped'; iterations: number }
   /** setup()'s value as JSON; handleSummary()'s as returned. */
   | { kind: 'called'; value: unknown; error?: ScriptError }
   | { kind: 'aborted'; reason: string };
@@ -115,10 +137,19 @@ export interface ScriptShape {
 
 /** Sent by a VU, answered (synchronously for the VU) by the engine. */
 export type VuRequest =
-  | { kind: 'http'; requests: HttpRequestSpec[]; samples: SampleTuple[] }
+  /** `iteration`: the VU's iteration (iterationInInstance), -1 outside one: a new one gets a new cookie jar. */
+  | { kind: 'http'; requests: HttpRequestSpec[]; samples: SampleTuple[]; iteration: number }
   | { kind: 'defineMetric'; name: string; type: 'counter' | 'gauge' | 'rate' | 'trend'; isTime: boolean }
   | { kind: 'executionInfo' }
-  | { kind: 'cookieJar'; op: 'get' | 'set' | 'clear' | 'delete'; url: string; name?: string; value?: string; options?: Record<string, unknown> };
+  | {
+      kind: 'cookieJar';
+      op: 'get' | 'set' | 'clear' | 'delete';
+      url: string;
+      name?: string;
+      value?: string;
+      options?: Record<string, unknown>;
+      iteration: number;
+    };
 
 export interface ExecutionInfo {
   iterationsCompleted: number;
@@ -137,6 +168,9 @@ export type VuNotice =
   | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; text: string }
   | { kind: 'abort'; reason: string }
   | { kind: 'markFailed'; reason: string }
-  | { kind: 'result'; result: VuCommandResult };
+  /** An exception that ended one iteration of a loop (the loop goes on). */
+  | { kind: 'iterationError'; error: ScriptError; scenario: string; executor: string }
+  /** A command's result, with the samples the VU emitted since it last sent some. */
+  | { kind: 'result'; result: VuCommandResult; samples: SampleTuple[] };
 
 export type VuMessage = ({ sync: true } & VuRequest) | ({ sync: false } & VuNotice);

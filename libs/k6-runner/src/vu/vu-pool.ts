@@ -42,6 +42,10 @@ const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8, stackSizeMb: 4 };
 
 const WORKER_FILE = path.join(__dirname, 'vu-worker.js');
 
+/** The cells of a VU's signal: the engine posted a message; the engine asks a loop to stop. */
+const MESSAGE = 0;
+const STOP = 1;
+
 export class VuHandle {
   /** Iterations this VU has started, over every scenario (exec.vu.iterationInInstance). */
   iterationsInInstance = 0;
@@ -58,7 +62,7 @@ export class VuHandle {
     private readonly events: VuEvents,
   ) {
     const channel = new MessageChannel();
-    const signal = new SharedArrayBuffer(4);
+    const signal = new SharedArrayBuffer(8);
     this.signal = new Int32Array(signal);
     this.port = channel.port1;
     const data: VuWorkerData = {
@@ -118,6 +122,7 @@ export class VuHandle {
         void this.terminate();
         return;
       case 'result': {
+        if (notice.samples.length > 0) this.events.notice(this, { kind: 'samples', samples: notice.samples });
         const resolve = this.pending;
         this.pending = undefined;
         resolve?.(notice.result);
@@ -131,8 +136,8 @@ export class VuHandle {
   private post(message: unknown): void {
     if (!this.alive) return;
     this.port.postMessage(message);
-    Atomics.store(this.signal, 0, 1);
-    Atomics.notify(this.signal, 0);
+    Atomics.store(this.signal, MESSAGE, 1);
+    Atomics.notify(this.signal, MESSAGE);
   }
 
   private reply(value: unknown): void {
@@ -143,6 +148,7 @@ export class VuHandle {
   run(command: VuCommand): Promise<RunResult> {
     if (!this.alive) return Promise.resolve({ kind: 'interrupted' });
     if (this.pending !== undefined) throw new Error(`VU ${this.id} is already busy`);
+    if (command.kind === 'loop') Atomics.store(this.signal, STOP, 0);
     return new Promise<RunResult>((resolve) => {
       this.pending = resolve;
       this.post(command);
@@ -151,6 +157,11 @@ export class VuHandle {
 
   get busy(): boolean {
     return this.pending !== undefined;
+  }
+
+  /** Asks a loop to end after its current iteration. */
+  stopLoop(): void {
+    Atomics.store(this.signal, STOP, 1);
   }
 
   private died(reason: string): void {

@@ -6,7 +6,8 @@
  * the response on the next line and `sleep()` pauses only this VU. The engine
  * posts on the VU's port, then raises the `signal` cell and wakes the thread.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,15 @@ import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_
 import { BUNDLE_FILENAME, StackMapper } from '../script/stack-map';
 import type { Controller } from './js/controller';
 import type { HostBridge } from './js/host';
-import type { ScriptError, VuCommand, VuCommandResult, VuMessage, VuNotice, VuRequest } from './protocol';
+import type {
+  LoopCommand,
+  ScriptError,
+  VuCommand,
+  VuCommandResult,
+  VuMessage,
+  VuNotice,
+  VuRequest,
+} from './protocol';
 
 export interface VuWorkerData {
   vuId: number;
@@ -24,6 +33,7 @@ export interface VuWorkerData {
   /** The script's path: relative open() paths fall back to its directory. */
   entry: string;
   port: MessagePort;
+  /** Two cells: [0] the engine posted a message; [1] the engine asks a loop to stop. */
   signal: SharedArrayBuffer;
   envJson: string;
   throwErrors: boolean;
@@ -32,6 +42,7 @@ export interface VuWorkerData {
 }
 
 const data = workerData as VuWorkerData;
+const VU_NICE = 5;
 const signal = new Int32Array(data.signal);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const mapper = new StackMapper(data.sourceMap);
@@ -40,11 +51,14 @@ function post(message: VuMessage): void {
   data.port.postMessage(message);
 }
 
+const MESSAGE = 0;
+const STOP = 1;
+
 /** Blocks until the engine has posted the next message for this VU. */
 function nextMessage(): unknown {
   for (;;) {
-    while (Atomics.load(signal, 0) === 0) Atomics.wait(signal, 0, 0);
-    Atomics.store(signal, 0, 0);
+    while (Atomics.load(signal, MESSAGE) === 0) Atomics.wait(signal, MESSAGE, 0);
+    Atomics.store(signal, MESSAGE, 0);
     const received = receiveMessageOnPort(data.port);
     if (received !== undefined) return received.message;
   }
@@ -99,16 +113,36 @@ function importMeta(url: string): { url: string; resolve(specifier: string): str
   return { url, resolve: (specifier) => new URL(specifier, url).href };
 }
 
+/**
+ * ECMAScript's global built-ins. A context made by node:vm answers every
+ * global lookup through an interceptor, some 70 times slower than a local
+ * binding; the bundle sees these as locals of its wrapper instead (the same
+ * objects, the context's own). `eval` stays global so that direct eval keeps
+ * its meaning.
+ */
+const BUILTINS = [
+  'globalThis', 'Infinity', 'NaN', 'isFinite', 'isNaN', 'parseFloat', 'parseInt', 'decodeURI', 'decodeURIComponent',
+  'encodeURI', 'encodeURIComponent', 'escape', 'unescape', 'AggregateError', 'Array', 'ArrayBuffer', 'Atomics', 'BigInt',
+  'BigInt64Array', 'BigUint64Array', 'Boolean', 'DataView', 'Date', 'Error', 'EvalError', 'FinalizationRegistry',
+  'Float32Array', 'Float64Array', 'Function', 'Int8Array', 'Int16Array', 'Int32Array', 'Intl', 'JSON', 'Map', 'Math',
+  'Number', 'Object', 'Promise', 'Proxy', 'RangeError', 'ReferenceError', 'Reflect', 'RegExp', 'Set', 'SharedArrayBuffer',
+  'String', 'Symbol', 'SyntaxError', 'TypeError', 'Uint8Array', 'Uint8ClampedArray', 'Uint16Array', 'Uint32Array',
+  'URIError', 'WeakMap', 'WeakRef', 'WeakSet',
+];
+
 function load(): Controller | undefined {
   const context = vm.createContext({}, { name: `VU ${data.vuId}`, codeGeneration: { strings: true, wasm: false } });
   // One line before the bundle: lineOffset -1 keeps stack line numbers those of the bundle (and its source map).
-  const source = `(function (__k6_host, __k6_meta) {"use strict";\n${data.code}\nreturn __k6_bundle.controller;\n})`;
+  const source =
+    `(function (__k6_host, __k6_meta, __k6_global) {"use strict"; const { ${BUILTINS.join(', ')} } = __k6_global;\n` +
+    `${data.code}\nreturn __k6_bundle.controller;\n})`;
   try {
     const factory = new vm.Script(source, { filename: BUNDLE_FILENAME, lineOffset: -1 }).runInContext(context) as (
       bridge: HostBridge,
       meta: typeof importMeta,
+      global: object,
     ) => Controller;
-    return factory(host, importMeta);
+    return factory(host, importMeta, vm.runInContext('globalThis', context) as object);
   } catch (error) {
     // The error comes from the script's realm: `instanceof` this realm's classes does not hold.
     const fields = typeof error === 'object' && error !== null ? (error as { stack?: unknown; message?: unknown }) : {};
@@ -123,8 +157,34 @@ function isThenable(value: unknown): value is PromiseLike<VuCommandResult> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/** Iterations one after another until the engine says stop or a limit is reached (see LoopCommand). */
+async function loop(controller: Controller, command: LoopCommand): Promise<VuCommandResult> {
+  const counter = new Int32Array(command.counter);
+  let done = 0;
+  while (Atomics.load(signal, STOP) === 0 && (command.vuLimit === null || done < command.vuLimit)) {
+    const inTest = Atomics.add(counter, 0, 1);
+    if (command.sharedLimit !== null && inTest >= command.sharedLimit) break;
+    const state = {
+      ...command.state,
+      iterationInScenario: command.state.iterationInScenario + done,
+      iterationInInstance: command.state.iterationInInstance + done,
+      scenarioIterationInTest: inTest,
+    };
+    const pending = controller.iterate(command.exec, state, command.setupData);
+    const result = isThenable(pending) ? await pending : pending;
+    if (result.kind === 'aborted') return result;
+    done++;
+    if (result.kind === 'iterated' && result.error !== undefined) {
+      notify({ kind: 'iterationError', error: mapError(result.error), scenario: state.scenario, executor: state.executor });
+    }
+  }
+  return { kind: 'looped', iterations: done };
+}
+
 function run(controller: Controller, command: VuCommand): VuCommandResult | PromiseLike<VuCommandResult> {
   switch (command.kind) {
+    case 'loop':
+      return loop(controller, command);
     case 'configure':
       controller.configure(command.configuration);
       return { kind: 'called', value: undefined };
@@ -144,10 +204,27 @@ async function serve(controller: Controller): Promise<never> {
     notify({
       kind: 'result',
       result: 'error' in result && result.error !== undefined ? { ...result, error: mapError(result.error) } : result,
+      samples: controller.takeSamples(),
     });
   }
 }
 
+/**
+ * The engine's thread does every VU's HTTP: when the VUs outnumber the cores,
+ * the scheduler's fairness among threads would starve it, and every VU would
+ * wait on it. Each VU's thread yields to it (a higher nice value; Linux only,
+ * where a thread has its own).
+ */
+function yieldToEngine(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, VU_NICE);
+  } catch {
+    // not Linux, or not allowed: the VU runs at the engine's priority
+  }
+}
+
+yieldToEngine();
 const controller = load();
 if (controller !== undefined) {
   if (data.configuration !== undefined) controller.configure(data.configuration);

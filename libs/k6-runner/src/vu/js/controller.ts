@@ -8,7 +8,7 @@ import { setTestOptions } from './execution';
 import { type HttpDefaults, setHttpDefaults } from './http';
 import { setEnv, setIteration } from './globals';
 import { host } from './host';
-import { TestAbort, currentTags, emit, flushSamples, vu } from './state';
+import { TestAbort, currentTags, emit, takeSamples, vu } from './state';
 
 type ScriptModule = Record<string, unknown>;
 
@@ -74,6 +74,9 @@ export function createController(script: ScriptModule) {
   }
 
   return {
+    /** The samples not sent yet: they go with the command's result. */
+    takeSamples,
+
     shape(): ScriptShape {
       const functions = Object.keys(script).filter((key) => typeof script[key] === 'function');
       const options = script.options === undefined ? '{}' : JSON.stringify(script.options);
@@ -100,7 +103,6 @@ export function createController(script: ScriptModule) {
         const tags = currentTags();
         emit('iterations', 1, tags);
         emit('iteration_duration', durationMs, tags);
-        flushSamples();
         return error === undefined ? { kind: 'iterated', durationMs } : { kind: 'iterated', durationMs, error: toScriptError(error) };
       };
       try {
@@ -122,12 +124,10 @@ export function createController(script: ScriptModule) {
       setIteration(0);
       setEnv({ ...baseEnv, ...state.env });
       const done = (value: unknown): VuCommandResult => {
-        flushSamples();
         if (name === 'setup') return { kind: 'called', value: value === undefined ? undefined : JSON.stringify(value) };
         return { kind: 'called', value: name === 'handleSummary' ? value : undefined };
       };
       const failed = (error: unknown): VuCommandResult => {
-        flushSamples();
         if (error instanceof TestAbort) return { kind: 'aborted', reason: error.reason };
         return { kind: 'called', value: undefined, error: toScriptError(error) };
       };

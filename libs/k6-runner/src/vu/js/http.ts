@@ -101,20 +101,34 @@ export function url(strings: TemplateStringsArray, ...values: unknown[]): HttpUr
 /** The VU's cookie jar (k6 has one per VU; it is emptied before each iteration). */
 class CookieJar {
   cookiesForURL(target: string): Record<string, string[]> {
-    return adopt(host.request({ kind: 'cookieJar', op: 'get', url: String(target) }));
+    return adopt(host.request({ kind: 'cookieJar', op: 'get', url: String(target), iteration: iterationNow() }));
   }
 
   set(target: string, name: string, value: string, options?: Record<string, unknown>): void {
-    jarReply(host.request({ kind: 'cookieJar', op: 'set', url: String(target), name: String(name), value: String(value), options: options ?? {} }));
+    jarReply(
+      host.request({
+        kind: 'cookieJar',
+        op: 'set',
+        url: String(target),
+        name: String(name),
+        value: String(value),
+        options: options ?? {},
+        iteration: iterationNow(),
+      }),
+    );
   }
 
   clear(target: string): void {
-    jarReply(host.request({ kind: 'cookieJar', op: 'clear', url: String(target) }));
+    jarReply(host.request({ kind: 'cookieJar', op: 'clear', url: String(target), iteration: iterationNow() }));
   }
 
   delete(target: string, name: string): void {
-    jarReply(host.request({ kind: 'cookieJar', op: 'delete', url: String(target), name: String(name) }));
+    jarReply(host.request({ kind: 'cookieJar', op: 'delete', url: String(target), name: String(name), iteration: iterationNow() }));
   }
+}
+
+function iterationNow(): number {
+  return vu.iteration?.iterationInInstance ?? -1;
 }
 
 function jarReply(reply: unknown): void {
@@ -320,7 +334,9 @@ function buildSpec(method: unknown, target: unknown, body: unknown, rawParams: u
 
 function perform(specs: HttpRequestSpec[]): Response[] {
   if (vu.lifecycle === 'init') throw new Error('making HTTP requests in the init context is not supported');
-  const data = adopt<HttpResponseData[]>(host.request({ kind: 'http', requests: specs, samples: takeSamples() }));
+  const data = adopt<HttpResponseData[]>(
+    host.request({ kind: 'http', requests: specs, samples: takeSamples(), iteration: vu.iteration?.iterationInInstance ?? -1 }),
+  );
   return data.map((item) => {
     if (item.error !== '' && host.throwErrors) throw new Error(item.error);
     return new Response(item);
