@@ -20,6 +20,7 @@ import {
 import { describeScenario, scenarioEnd, scenarioPreallocatedVus, testMaxVus } from '../executors/schedule';
 import { type Exchange, VuHttp } from '../http/http-client';
 import type { Bundle } from '../script/bundle';
+import { bundleCodeCache } from '../script/compile';
 import { GroupTree } from '../summary/summary-data';
 import {
   type BoundThresholds,
@@ -107,6 +108,7 @@ export class Engine implements ScenarioHost, VuEvents {
   private startedAt = 0;
   private endedAt = 0;
   private configuration = '';
+  private codeCache: Buffer | undefined;
   private timers: NodeJS.Timeout[] = [];
   /** For the progress lines: requests and failed checks, over the test and per scenario, and the request rate since the last line. */
   private readonly tally = new Map<string, { requests: number; failedChecks: number; shown: number; rate: number }>();
@@ -134,7 +136,12 @@ export class Engine implements ScenarioHost, VuEvents {
 
   /** Runs the init code once (VU 0, which later runs setup, teardown and handleSummary) and returns the script's exports. */
   async readScript(throwErrors: boolean): Promise<ScriptShape> {
-    this.lifecycleVu = new VuHandle(0, { bundle: this.bundle, envJson: this.envJson, throwErrors, configuration: undefined }, this);
+    this.codeCache = bundleCodeCache(this.bundle.code);
+    this.lifecycleVu = new VuHandle(
+      0,
+      { bundle: this.bundle, codeCache: this.codeCache, envJson: this.envJson, throwErrors, configuration: undefined },
+      this,
+    );
     try {
       this.shape = await this.lifecycleVu.ready;
     } catch (error) {
@@ -178,9 +185,14 @@ export class Engine implements ScenarioHost, VuEvents {
       options: plan.consolidated,
       minIterationDurationMs: plan.minIterationDurationMs,
     });
-    this.pool = new VuPool(needed, (id) =>
-      new VuHandle(id, { bundle: this.bundle, envJson: this.envJson, throwErrors: plan.http.throw, configuration: this.configuration }, this),
-    );
+    const settings = {
+      bundle: this.bundle,
+      codeCache: this.codeCache,
+      envJson: this.envJson,
+      throwErrors: plan.http.throw,
+      configuration: this.configuration,
+    };
+    this.pool = new VuPool(needed, (id) => new VuHandle(id, settings, this));
   }
 
   /** The lines k6 prints before a test: where it runs and what each scenario does. */

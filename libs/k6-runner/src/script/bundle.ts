@@ -46,6 +46,8 @@ export interface Bundle {
   sourceMap: string;
   /** The script's own files, for messages. */
   entry: string;
+  /** The runner's sources (RUNTIME_ROOT): stack traces leave their frames out. */
+  runtimeRoot: string;
 }
 
 function isRemote(specifier: string): boolean {
@@ -208,5 +210,5 @@ export async function bundleScript(scriptPath: string): Promise<Bundle> {
   rawMap.sources = (rawMap.sources ?? []).map((source) =>
     /^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source) ? source : path.resolve(path.dirname(outfile), source),
   );
-  return { code, sourceMap: JSON.stringify(rawMap), entry };
+  return { code, sourceMap: JSON.stringify(rawMap), entry, runtimeRoot: RUNTIME_ROOT };
 }

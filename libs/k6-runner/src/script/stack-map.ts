@@ -4,9 +4,8 @@
  * runner's frames left out, as k6 shows them.
  */
 import { SourceMap, type SourceMapPayload } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { RUNTIME_ROOT } from './bundle';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** The file name the bundle is evaluated under. */
 export const BUNDLE_FILENAME = '__k6_bundle__.js';
@@ -22,7 +21,11 @@ const FRAME = /^(\s*at\s+)(?:(.*?)\s+\()?(.+?):(\d+):(\d+)\)?\s*$/;
 export class StackMapper {
   private readonly map: SourceMap;
 
-  constructor(sourceMapJson: string) {
+  /** `runtimeRoot`: the runner's own sources, whose frames are left out. */
+  constructor(
+    sourceMapJson: string,
+    private readonly runtimeRoot: string,
+  ) {
     this.map = new SourceMap(JSON.parse(sourceMapJson) as SourceMapPayload);
   }
 
@@ -35,7 +38,7 @@ export class StackMapper {
     }>;
     if (entry.originalSource === undefined || entry.originalLine === undefined) return undefined;
     const source = entry.originalSource;
-    if (path.isAbsolute(source) && source.startsWith(RUNTIME_ROOT + path.sep)) return undefined;
+    if (path.isAbsolute(source) && source.startsWith(this.runtimeRoot + path.sep)) return undefined;
     return { file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
   }
 

@@ -31,6 +31,8 @@ export type RunResult = VuCommandResult | { kind: 'interrupted' };
 
 export interface VuSettings {
   bundle: Bundle;
+  /** The bundle's code cache (compileBundle), so that VUs need not compile it. */
+  codeCache?: Buffer;
   envJson: string;
   throwErrors: boolean;
   /** The run's configuration for the VU's context; undefined for the VU that reads the options. */
@@ -70,6 +72,8 @@ export class VuHandle {
       code: settings.bundle.code,
       sourceMap: settings.bundle.sourceMap,
       entry: settings.bundle.entry,
+      runtimeRoot: settings.bundle.runtimeRoot,
+      codeCache: settings.codeCache,
       port: channel.port2,
       signal,
       envJson: settings.envJson,

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { BUNDLE_FILENAME, StackMapper } from '../script/stack-map';
+import { StackMapper } from '../script/stack-map';
+import { compileBundle } from '../script/compile';
 import type { Controller } from './js/controller';
 import type { HostBridge } from './js/host';
 import type {
@@ -32,6 +33,10 @@ export interface VuWorkerData {
   sourceMap: string;
   /** The script's path: relative open() paths fall back to its directory. */
   entry: string;
+  /** The runner's sources, left out of stack traces. */
+  runtimeRoot: string;
+  /** V8's code cache of the compiled bundle, made once by the engine for every VU. */
+  codeCache: Buffer | undefined;
   port: MessagePort;
   /** Two cells: [0] the engine posted a message; [1] the engine asks a loop to stop. */
   signal: SharedArrayBuffer;
@@ -45,7 +50,7 @@ const data = workerData as VuWorkerData;
 const VU_NICE = 5;
 const signal = new Int32Array(data.signal);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-const mapper = new StackMapper(data.sourceMap);
+const mapper = new StackMapper(data.sourceMap, data.runtimeRoot);
 
 function post(message: VuMessage): void {
   data.port.postMessage(message);
@@ -113,31 +118,10 @@ function importMeta(url: string): { url: string; resolve(specifier: string): str
   return { url, resolve: (specifier) => new URL(specifier, url).href };
 }
 
-/**
- * ECMAScript's global built-ins. A context made by node:vm answers every
- * global lookup through an interceptor, some 70 times slower than a local
- * binding; the bundle sees these as locals of its wrapper instead (the same
- * objects, the context's own). `eval` stays global so that direct eval keeps
- * its meaning.
- */
-const BUILTINS = [
-  'globalThis', 'Infinity', 'NaN', 'isFinite', 'isNaN', 'parseFloat', 'parseInt', 'decodeURI', 'decodeURIComponent',
-  'encodeURI', 'encodeURIComponent', 'escape', 'unescape', 'AggregateError', 'Array', 'ArrayBuffer', 'Atomics', 'BigInt',
-  'BigInt64Array', 'BigUint64Array', 'Boolean', 'DataView', 'Date', 'Error', 'EvalError', 'FinalizationRegistry',
-  'Float32Array', 'Float64Array', 'Function', 'Int8Array', 'Int16Array', 'Int32Array', 'Intl', 'JSON', 'Map', 'Math',
-  'Number', 'Object', 'Promise', 'Proxy', 'RangeError', 'ReferenceError', 'Reflect', 'RegExp', 'Set', 'SharedArrayBuffer',
-  'String', 'Symbol', 'SyntaxError', 'TypeError', 'Uint8Array', 'Uint8ClampedArray', 'Uint16Array', 'Uint32Array',
-  'URIError', 'WeakMap', 'WeakRef', 'WeakSet',
-];
-
 function load(): Controller | undefined {
   const context = vm.createContext({}, { name: `VU ${data.vuId}`, codeGeneration: { strings: true, wasm: false } });
-  // One line before the bundle: lineOffset -1 keeps stack line numbers those of the bundle (and its source map).
-  const source =
-    `(function (__k6_host, __k6_meta, __k6_global) {"use strict"; const { ${BUILTINS.join(', ')} } = __k6_global;\n` +
-    `${data.code}\nreturn __k6_bundle.controller;\n})`;
   try {
-    const factory = new vm.Script(source, { filename: BUNDLE_FILENAME, lineOffset: -1 }).runInContext(context) as (
+    const factory = compileBundle(data.code, data.codeCache).runInContext(context) as (
       bridge: HostBridge,
       meta: typeof importMeta,
       global: object,
