@@ -8,7 +8,7 @@
 import { freemem, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { Registry, type Tags } from '../metrics/registry';
-import { formatDuration } from '../options/duration';
+import { formatClock, formatDuration } from '../options/duration';
 import type { RunPlan } from '../options/run-plan';
 import {
   type IterationOutcome,
@@ -643,7 +643,7 @@ export class Engine implements ScenarioHost, VuEvents {
     this.lastProgressAt = now;
     const width = Math.max(...this.plan.scenarios.map((s) => s.name.length));
     const lines = [
-      `running (${clock(this.testRunDurationMs)}), ${String(this.activeVus()).padStart(2, '0')}/${this.pool.capacity} VUs, ${completed} complete and ${interrupted} interrupted iterations, ${this.traffic('', seconds, final)}`,
+      `running (${formatClock(this.testRunDurationMs)}), ${String(this.activeVus()).padStart(2, '0')}/${this.pool.capacity} VUs, ${completed} complete and ${interrupted} interrupted iterations, ${this.traffic('', seconds, final)}`,
     ];
     for (const run of this.runs) {
       const done = !run.running && run.finishedAt > 0;
@@ -660,9 +660,4 @@ function bar(fraction: number, width = 40): string {
   return filled >= width ? '='.repeat(width) : `${'='.repeat(filled)}>${'-'.repeat(width - filled - 1)}`;
 }
 
-function clock(ms: number): string {
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = ((ms % 60_000) / 1000).toFixed(1).padStart(4, '0');
-  return `${minutes}m${seconds}s`;
-}
 

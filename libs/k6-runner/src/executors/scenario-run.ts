@@ -7,7 +7,7 @@
  * (gracefulRampDown for VUs a ramp takes away) and are then interrupted.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { formatDuration } from '../options/duration';
+import { formatClock, formatDuration } from '../options/duration';
 import type { Scenario } from '../options/scenarios';
 import type { VuHandle, VuPool } from '../vu/vu-pool';
 import {
@@ -175,11 +175,6 @@ export abstract class ScenarioRun {
   }
 }
 
-function formatClock(ms: number): string {
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = ((ms % 60_000) / 1000).toFixed(1).padStart(4, '0');
-  return `${minutes}m${seconds}s`;
-}
 
 function percent(fraction: number): string {
   return `${Math.floor(fraction * 100)}%`.padStart(4);

@@ -63,6 +63,13 @@ export function formatDuration(ms: number): string {
   return s;
 }
 
+/** Elapsed time as k6's progress shows it: `0m05.0s`, `2m30.5s`. */
+export function formatClock(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = ((ms % 60_000) / 1000).toFixed(1).padStart(4, '0');
+  return `${minutes}m${seconds}s`;
+}
+
 function trim(value: number): string {
   return String(Number(value.toFixed(3)));
 }

@@ -8,7 +8,7 @@
 import { percentileOf } from '../metrics/sinks';
 import { type ThresholdSet, ThresholdError, parseThresholds } from '../thresholds/thresholds';
 import { DurationError, parseDuration } from './duration';
-import { OptionsError, type Scenario, parseScenarios } from './scenarios';
+import { OptionsError, type Scenario, isRecord, parseScenarios } from './scenarios';
 
 export { OptionsError };
 
@@ -88,10 +88,6 @@ const UNSUPPORTED = new Set([
   'localIPs', 'paused', 'rps', 'systemTags', 'tlsAuth', 'tlsCipherSuites', 'tlsVersion', 'tlsAIAFetch', 'logOutput',
   'logFormat', 'consoleOutput', 'compatibilityMode', 'secretSource', 'address', 'traces', 'browser',
 ]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function fail(message: string): never {
   throw new OptionsError(message);

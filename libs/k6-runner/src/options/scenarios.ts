@@ -98,7 +98,7 @@ const MIN_DURATION_MS = 1000;
 
 const NAME = /^[0-9A-Za-z_-]+$/;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -245,37 +245,34 @@ function parseScenario(name: string, raw: unknown): Scenario {
       }
       return { ...common, executor: kind, startVUs, stages, gracefulRampDownMs: read.duration('gracefulRampDown', '30s') };
     }
-    case 'constant-arrival-rate': {
-      const preAllocatedVUs = read.integer('preAllocatedVUs', undefined, 0);
-      const maxVUs = read.integer('maxVUs', preAllocatedVUs, 0);
-      if (maxVUs < preAllocatedVUs) read.fail(`maxVUs (${maxVUs}) can't be less than preAllocatedVUs (${preAllocatedVUs})`);
-      if (maxVUs === 0) read.fail('preAllocatedVUs or maxVUs must be at least 1');
+    case 'constant-arrival-rate':
       return {
         ...common,
         executor: kind,
         rate: read.number('rate', undefined, Number.MIN_VALUE),
         timeUnitMs: positive(read, 'timeUnit', '1s'),
         durationMs: atLeastMinimum(read, 'duration'),
-        preAllocatedVUs,
-        maxVUs,
+        ...arrivalRateVus(read),
       };
-    }
-    case 'ramping-arrival-rate': {
-      const preAllocatedVUs = read.integer('preAllocatedVUs', undefined, 0);
-      const maxVUs = read.integer('maxVUs', preAllocatedVUs, 0);
-      if (maxVUs < preAllocatedVUs) read.fail(`maxVUs (${maxVUs}) can't be less than preAllocatedVUs (${preAllocatedVUs})`);
-      if (maxVUs === 0) read.fail('preAllocatedVUs or maxVUs must be at least 1');
+    case 'ramping-arrival-rate':
       return {
         ...common,
         executor: kind,
         startRate: read.number('startRate', 0, 0),
         timeUnitMs: positive(read, 'timeUnit', '1s'),
         stages: read.stages(),
-        preAllocatedVUs,
-        maxVUs,
+        ...arrivalRateVus(read),
       };
-    }
   }
+}
+
+/** An arrival rate's VUs: preAllocatedVUs, and maxVUs (by default the same) not below it. */
+function arrivalRateVus(read: FieldReader): { preAllocatedVUs: number; maxVUs: number } {
+  const preAllocatedVUs = read.integer('preAllocatedVUs', undefined, 0);
+  const maxVUs = read.integer('maxVUs', preAllocatedVUs, 0);
+  if (maxVUs < preAllocatedVUs) read.fail(`maxVUs (${maxVUs}) can't be less than preAllocatedVUs (${preAllocatedVUs})`);
+  if (maxVUs === 0) read.fail('preAllocatedVUs or maxVUs must be at least 1');
+  return { preAllocatedVUs, maxVUs };
 }
 
 function positive(read: FieldReader, key: string, fallback: string): number {
