@@ -200,6 +200,9 @@ describe('the k6-compatible runner', () => {
     it('exits 0 when every threshold holds, with setup and teardown run once', async () => {
       const outcome = await run('pass');
       expect(outcome.code).toBe(0);
+      // Progress without a terminal: plain lines, the run's and each scenario's.
+      expect(outcome.stderr).toMatch(/running \(0m0\d\.\ds\), \d+\/2 VUs, \d+ complete and 0 interrupted iterations, [\d.]+ req\/s, 0 failed checks/);
+      expect(outcome.stderr).toMatch(/main ✓ \[=+\] 100% 0 VUs {2}0m0\d\.\ds\/1s, [\d.]+ req\/s, 0 failed checks/);
       expect(outcome.console.filter((l) => l.includes('setup ran'))).toHaveLength(1);
       expect(outcome.console.filter((l) => l.includes('teardown ran'))).toHaveLength(1);
       expect(outcome.summary?.metrics.marks.thresholds).toEqual({ 'count>0': false });
@@ -286,6 +289,17 @@ describe('the k6-compatible runner', () => {
       expect(outcome.stderr).toMatch(/"avg" does not apply to a counter metric/);
       const missingExec = script('exec.js', "export const options = { scenarios: { a: { executor: 'per-vu-iterations', exec: 'nope' } } };\nexport default function () {}\n");
       expect((await runRunner([missingExec])).code).toBe(104);
+    });
+
+    it('refuses at start, exit 104, a test needing more VUs than the machine holds, with the numbers and a pointer to k6', async () => {
+      const file = script('huge.js', "export const options = { vus: 1000000, duration: '1m' };\nexport default function () {}\n");
+      const started = Date.now();
+      const outcome = await runRunner([file]);
+      expect(outcome.code).toBe(104);
+      expect(outcome.stderr).toMatch(/this test needs 1000000 VUs at once, and this machine can hold about \d+/);
+      expect(outcome.stderr).toMatch(/https:\/\/grafana\.com\/docs\/k6\/latest\/set-up\/install-k6\//);
+      // Refused before any VU is started.
+      expect(Date.now() - started).toBeLessThan(10_000);
     });
 
     it('exits 104 for an unknown flag or a bad flag value', async () => {
