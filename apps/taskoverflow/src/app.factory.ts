@@ -11,11 +11,13 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { registerHttpHardening } from './common/http-hardening';
+import { answerUndeclaredMethods } from './common/method-not-allowed';
 import {
   answerClientError,
   answerFrameworkError,
   answerUnmetExpectation,
 } from './common/low-level-errors';
+import { useJsonBodies } from './common/json-body';
 import { useRequestValidation } from './common/request-validation';
 import type { Config } from './config/app.config';
 
@@ -29,17 +31,25 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 /** Never rate limited: the load balancer's health checks must always get through. */
 const HEALTH_ROUTES = [`/${API_PREFIX}/health`, `/${API_PREFIX}/health/ready`];
 
-/**
- * Builds and initialises the application; the caller decides when to listen.
- * `extraModules` are mounted beside the app's own (tests plant routes with it).
- */
+export interface AppOptions {
+  /** Mounted beside the app's own modules (tests plant routes with it). */
+  extraModules?: DynamicModule[];
+  /**
+   * The service's shutdown drains connections itself (HttpDrain): Fastify's
+   * close must then neither close idle connections nor answer 503.
+   */
+  drainsConnectionsItself?: boolean;
+}
+
+/** Builds and initialises the application; the caller decides when to listen. */
 export async function createApp(
   config: Config,
   database: ConnectionTarget,
   logger: Logger,
-  extraModules: DynamicModule[] = [],
+  { extraModules = [], drainsConnectionsItself = false }: AppOptions = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
+    ...(drainsConnectionsItself ? { forceCloseConnections: false, return503OnClosing: false } : {}),
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: config.http.requestTimeoutMs,
@@ -52,12 +62,16 @@ export async function createApp(
     frameworkErrors: answerFrameworkError,
     trustProxy: config.http.trustProxyHops,
     genReqId,
+    // `/api/v1/todos/` is the list, not a todo with an empty id.
+    routerOptions: { ignoreTrailingSlash: true },
   });
   const fastify = adapter.getInstance();
   fastify.server.on('checkExpectation', answerUnmetExpectation);
   registerRequestTracing(fastify, logger);
   registerHttpHardening(fastify, config.http, HEALTH_ROUTES);
+  answerUndeclaredMethods(fastify);
   useRequestValidation(fastify);
+  useJsonBodies(fastify);
   // JSON is the only body this API takes; anything else is answered 400.
   fastify.removeContentTypeParser('text/plain');
 

@@ -9,30 +9,74 @@ import {
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import cluster, { type Worker } from 'node:cluster';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from './app.factory';
 import { type Config, loadConfig } from './config/app.config';
+import { HttpDrain } from './lifecycle/http-drain';
+import { StopSignals } from './lifecycle/stop-signals';
 
 const logger = new Logger('bootstrap');
 
 /** One process serving HTTP: the whole service, or one worker of a cluster. */
-async function runServer(logging: Logging, config: Config): Promise<void> {
+async function runServer(logging: Logging, config: Config, stop: StopSignals): Promise<void> {
+  // The deadline runs from the signal, even one received during start-up.
+  void stop.received.then(() =>
+    setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${config.app.shutdownTimeoutMs} ms; exiting`);
+      process.exit(1);
+    }, config.app.shutdownTimeoutMs).unref(),
+  );
   const database = await resolveDatabaseTarget(config.database);
-  let app: NestFastifyApplication;
+  let app: NestFastifyApplication | undefined;
   try {
-    app = await createApp(config, database.target, logging.root);
-    await app.listen(config.app.port, config.app.host);
+    if (stop.signal === undefined) {
+      app = await createApp(config, database.target, logging.root, { drainsConnectionsItself: true });
+    }
   } catch (error) {
     await database.stop();
     throw error;
+  }
+  if (app === undefined || stop.signal !== undefined) {
+    await app?.close();
+    return stopBeforeServing(database, logging);
+  }
+  const drain = new HttpDrain(app.getHttpServer());
+  try {
+    await app.listen(config.app.port, config.app.host);
+  } catch (error) {
+    await app.close();
+    await database.stop();
+    throw listenError(error, config);
   }
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(
     `TaskOverflow listening on http://${config.app.host}:${port}/api/v1 (OpenAPI at /api/docs)`,
   );
-  stopOnSignals(app, database, logging, config);
+  void stop.received.then((signal) => drainAndStop(signal, app, drain, database, logging, config));
+}
+
+/** What the operator can do about a port the service cannot listen on, or the error as it is. */
+function listenError(error: unknown, config: Config): unknown {
+  const { port, host } = config.app;
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`PORT ${port} is in use: set PORT to another port`);
+    case 'EACCES':
+      return new ConfigError(`PORT ${port} needs privileges this process lacks: set PORT to 1024 or above`);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`HOST ${host} is not an address of this machine: set HOST to one (0.0.0.0 for all)`);
+    default:
+      return error;
+  }
+}
+
+/** A stop signal came during start-up, before anything was served. */
+async function stopBeforeServing(database: ReachableDatabase, logging: Logging): Promise<never> {
+  logger.log('Stop signal received during start-up: stopping');
+  await database.stop();
+  logger.log('Stopped');
+  return exitAfterClosingLogs(logging, 0);
 }
 
 /**
@@ -44,64 +88,51 @@ const SHUTDOWN_FINISH_MS = 5000;
 const CUT_OFF_REQUESTS_GRACE_MS = 100;
 
 /**
- * SIGTERM (ECS, docker stop) or SIGINT (Ctrl-C): stop accepting connections,
- * let in-flight requests finish, close the pool, stop embedded PostgreSQL,
- * then flush the logs (CloudWatch included). A deadline below ECS's 30 s
- * keeps the exit ours, not SIGKILL's. A client that stalls mid-request (a
- * body that never completes) would hold the drain until REQUEST_TIMEOUT_MS,
- * beyond that deadline: once the drain's share of it is spent, connections
- * still open are closed and the shutdown goes on, logs flushed, exiting 1.
+ * SIGTERM (ECS, docker stop), SIGINT (Ctrl-C) or SIGHUP: stop accepting
+ * connections once the accept queue is empty, answer every request already
+ * sent (HttpDrain), close the pool, stop embedded PostgreSQL, then flush the
+ * logs (CloudWatch included). A deadline below ECS's 30 s keeps the exit
+ * ours, not SIGKILL's. A client that stalls mid-request (a body that never
+ * completes) would hold the drain until REQUEST_TIMEOUT_MS, beyond that
+ * deadline: once the drain's share of it is spent, connections still open
+ * are closed and the shutdown goes on, logs flushed, exiting 1.
  */
-function stopOnSignals(
+async function drainAndStop(
+  signal: NodeJS.Signals,
   app: NestFastifyApplication,
+  drain: HttpDrain,
   database: ReachableDatabase,
   logging: Logging,
   config: Config,
-): void {
-  let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
-    // A cluster worker may get both Ctrl-C's SIGINT and its primary's SIGTERM.
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal} received: draining in-flight requests`);
-    setTimeout(() => {
-      logger.error(
-        `Shutdown did not finish within ${config.app.shutdownTimeoutMs} ms; exiting`,
-      );
-      process.exit(1);
-    }, config.app.shutdownTimeoutMs).unref();
-    const server: Server = app.getHttpServer();
-    // Node closes the connections that are idle when the drain begins; one
-    // whose request is in flight would stay open after its answer (keep-alive)
-    // and hold the drain until its client let go. They close as they fall idle.
-    const closeIdle = setInterval(() => server.closeIdleConnections(), 100).unref();
-    const drainMs =
-      config.app.shutdownTimeoutMs -
-      Math.min(SHUTDOWN_FINISH_MS, config.app.shutdownTimeoutMs / 2);
-    let code = 0;
-    const drainDeadline = setTimeout(() => {
-      logger.error(`Requests still open after ${drainMs} ms; closing their connections`);
-      code = 1;
-      server.closeAllConnections();
-    }, drainMs).unref();
-    try {
-      await app.close();
-      clearTimeout(drainDeadline);
-      clearInterval(closeIdle);
-      // A request cut off writes its last line (499) some turns of the event
-      // loop after its socket closed: let it, before the logs are closed.
-      if (code !== 0) await sleep(CUT_OFF_REQUESTS_GRACE_MS);
-      await database.stop();
-      logger.log('Stopped');
-    } catch (error) {
-      logger.error({ err: error, message: 'Shutdown failed' });
-      code = 1;
-    }
-    await exitAfterClosingLogs(logging, code);
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, (received) => void shutdown(received));
+): Promise<never> {
+  logger.log(`${signal} received: draining in-flight requests`);
+  await drain.stopAccepting();
+  // Connections close as they fall idle; otherwise keep-alive clients would hold the drain.
+  const idle = new AbortController();
+  void drain.closeIdleConnections(idle.signal);
+  const drainMs =
+    config.app.shutdownTimeoutMs -
+    Math.min(SHUTDOWN_FINISH_MS, config.app.shutdownTimeoutMs / 2);
+  let code = 0;
+  const drainDeadline = setTimeout(() => {
+    logger.error(`Requests still open after ${drainMs} ms; closing their connections`);
+    code = 1;
+    drain.closeAll();
+  }, drainMs).unref();
+  try {
+    await app.close();
+    clearTimeout(drainDeadline);
+    idle.abort();
+    // A request cut off writes its last line (499) some turns of the event
+    // loop after its socket closed: let it, before the logs are closed.
+    if (code !== 0) await sleep(CUT_OFF_REQUESTS_GRACE_MS);
+    await database.stop();
+    logger.log('Stopped');
+  } catch (error) {
+    logger.error({ err: error, message: 'Shutdown failed' });
+    code = 1;
   }
+  return exitAfterClosingLogs(logging, code);
 }
 
 /**
@@ -126,8 +157,9 @@ async function exitAfterClosingLogs(logging: Logging, code: number): Promise<nev
  * dies during start-up (bad database, say) stops the whole service. SIGTERM
  * and SIGINT are passed on, and the primary exits when every worker has.
  */
-async function runPrimary(logging: Logging, config: Config): Promise<void> {
+async function runPrimary(logging: Logging, config: Config, stopSignals: StopSignals): Promise<void> {
   const database = await resolveDatabaseTarget(config.database);
+  if (stopSignals.signal !== undefined) return stopBeforeServing(database, logging);
   const workers = config.app.webConcurrency;
   // DB_POOL_SIZE is the task's budget of connections, shared out among the
   // workers, so the database's connection limit sees the same total whatever
@@ -156,7 +188,10 @@ async function runPrimary(logging: Logging, config: Config): Promise<void> {
       (worker) =>
         new Promise<number>((resolve) => {
           if (worker.isDead()) return resolve(worker.process.exitCode ?? 1);
-          worker.once('exit', (exitCode) => resolve(exitCode));
+          // A worker still loading its code has no handler yet: the SIGTERM ends it, a clean stop too.
+          worker.once('exit', (exitCode, signal) =>
+            resolve(signal === 'SIGTERM' && !started.has(worker.id) ? 0 : (exitCode ?? 1)),
+          );
           worker.process.kill('SIGTERM');
         }),
     );
@@ -184,16 +219,15 @@ async function runPrimary(logging: Logging, config: Config): Promise<void> {
   logger.log(
     `Started ${workers} worker processes with ${poolSize} database connections each`,
   );
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, (received) => {
-      logger.log(`${received} received: stopping the workers`);
-      void stop(0);
-    });
-  }
+  void stopSignals.received.then((signal) => {
+    logger.log(`${signal} received: stopping the workers`);
+    return stop(0);
+  });
 }
 
 /** Even a configuration error is reported as a JSON log line. */
 function start(): void {
+  const stopSignals = new StopSignals();
   let logging: Logging;
   let config: Config;
   try {
@@ -210,11 +244,13 @@ function start(): void {
   Logger.overrideLogger(createNestLogger(logging.root));
   const run =
     cluster.isPrimary && config.app.webConcurrency > 1 ? runPrimary : runServer;
-  run(logging, config).catch(async (error: unknown) => {
-    logger.fatal({
-      err: error,
-      message: `Start-up failed: ${error instanceof Error ? error.message : String(error)}`,
-    });
+  run(logging, config, stopSignals).catch(async (error: unknown) => {
+    // A configuration problem is the operator's to fix: its message, without a stack.
+    logger.fatal(
+      error instanceof ConfigError
+        ? error.message
+        : { err: error, message: `Start-up failed: ${error instanceof Error ? error.message : String(error)}` },
+    );
     await logging.close();
     process.exit(1);
   });

@@ -1,6 +1,6 @@
 import type { ConnectionTarget } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { startSupervisedPostgres } from './postgres-supervisor';
 
 export interface ReachableDatabase {
   target: ConnectionTarget;
@@ -16,7 +16,7 @@ export async function resolveDatabaseTarget(
   if (target.kind !== 'embedded') {
     return { target, stop: () => Promise.resolve() };
   }
-  const embedded = await startEmbeddedPostgres({
+  const embedded = await startSupervisedPostgres({
     dataDir: target.dataDir,
     port: target.port,
     database: 'taskoverflow',

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -6,6 +7,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 
 export interface EmbeddedPostgres {
@@ -16,6 +18,9 @@ export interface EmbeddedPostgres {
   dataDir: string;
   stop(): Promise<void>;
 }
+
+/** Where the server's warnings and progress go: a Nest Logger, or the supervisor's IPC relay. */
+export type EmbeddedPostgresLogger = Pick<Logger, 'log' | 'warn' | 'error'>;
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -41,7 +46,7 @@ type EmbeddedPostgresClass = new (
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
-  logger = new Logger('EmbeddedPostgres'),
+  logger: EmbeddedPostgresLogger = new Logger('EmbeddedPostgres'),
 ): Promise<EmbeddedPostgres> {
   const EmbeddedPostgresServer = loadEmbeddedPostgres();
   const dataDir = path.resolve(options.dataDir);
@@ -79,6 +84,7 @@ export async function startEmbeddedPostgres(
     logger.log(`Creating a PostgreSQL cluster in ${dataDir}`);
     await server.initialise();
   }
+  await stopLeftoverServer(dataDir, logger);
   try {
     await server.start();
   } catch (error) {
@@ -174,6 +180,65 @@ function killOnExit(dataDir: string): () => void {
       // No pid file: the server has already stopped.
     }
   };
+}
+
+const LEFTOVER_STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * A server whose supervisor was killed outright (SIGKILL gives it no chance
+ * to stop the server) keeps running and holds the data directory, and a new
+ * server would fail on its lock file. It is stopped (a fast shutdown, as
+ * stop() does), saying so, before the new one starts.
+ */
+async function stopLeftoverServer(dataDir: string, logger: EmbeddedPostgresLogger): Promise<void> {
+  let lockFile: string;
+  try {
+    lockFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return;
+  }
+  const [pidLine, , , portLine] = lockFile.split('\n');
+  const pid = Number(pidLine);
+  // A dead pid: PostgreSQL replaces a stale lock file itself. A live one that is not the
+  // server of this directory (the pid was reused): PostgreSQL reports that itself too.
+  if (!(pid > 0) || !isAlive(pid) || !(await commandLine(pid)).includes(dataDir)) return;
+  logger.warn(
+    `A PostgreSQL server left running by an earlier run (pid ${pid}, port ${portLine}) ` +
+      `holds ${dataDir}: stopping it`,
+  );
+  process.kill(pid, 'SIGINT');
+  for (const started = Date.now(); Date.now() - started < LEFTOVER_STOP_TIMEOUT_MS; ) {
+    // Its lock file goes as it finishes: with no init to reap it, the pid may linger as a zombie.
+    if (!isAlive(pid) || !(await exists(path.join(dataDir, 'postmaster.pid')))) return;
+    await sleep(100);
+  }
+  throw new Error(
+    `The PostgreSQL server left running (pid ${pid}) did not stop within ` +
+      `${LEFTOVER_STOP_TIMEOUT_MS / 1000} s: stop it by hand`,
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, and someone else's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A process's command line: from /proc on Linux, from ps(1) elsewhere (macOS). */
+async function commandLine(pid: number): Promise<string> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+  } catch {
+    return new Promise((resolve) =>
+      execFile('ps', ['-o', 'command=', '-p', String(pid)], (error, stdout) =>
+        resolve(error ? '' : stdout),
+      ),
+    );
+  }
 }
 
 /** Run as root, the server runs as another user, who must be able to reach the data directory. */

@@ -87,6 +87,56 @@ export async function rawRequest(baseUrl: string, request: string | Buffer): Pro
   }
 }
 
+/** Every response a connection gets before it closes, and how it ended. */
+export interface Outcome {
+  responses: RawResponse[];
+  /** The connection was reset or closed before all its answers came. */
+  cut: boolean;
+}
+
+/** A connection opened and written to at once: resolves once its bytes are in the kernel (they have reached the server). */
+export function sendOnNewConnection(baseUrl: string, request: string): Promise<Socket> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    socket.once('error', reject);
+    socket.write(request, 'latin1', () => resolve(socket));
+  });
+}
+
+/** Reads `expected` responses from a socket, or as many as come before it closes. */
+export function collect(socket: Socket, expected: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    let data = Buffer.alloc(0);
+    const responses: RawResponse[] = [];
+    const done = (cut: boolean) => {
+      socket.destroy();
+      resolve({ responses, cut });
+    };
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      for (let parsed = parseResponse(data); parsed; parsed = parseResponse(data)) {
+        responses.push(parsed.response);
+        data = data.subarray(parsed.length);
+      }
+      if (responses.length >= expected) done(false);
+    });
+    socket.on('error', () => done(true));
+    socket.on('close', () => done(responses.length < expected));
+  });
+}
+
+/** The answers' statuses and the cut connections, counted: `200×58 cut×2`. */
+export function statuses(outcomes: Outcome[]): string {
+  const counts = new Map<string, number>();
+  for (const outcome of outcomes) {
+    const keys = outcome.responses.map((response) => String(response.status));
+    if (outcome.cut) keys.push('cut');
+    for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([status, n]) => `${status}×${n}`).join(' ');
+}
+
 function parseResponse(data: Buffer): { response: RawResponse; length: number } | undefined {
   const headEnd = data.indexOf('\r\n\r\n');
   if (headEnd < 0) return undefined;

@@ -18,8 +18,30 @@ export interface ServiceProcess {
   waitForOutput(pattern: RegExp): Promise<void>;
 }
 
-/** The built service (`npm run build`) as its own process, as `npm start` and the Docker image run it. */
-export function spawnService(env: Record<string, string>): ServiceProcess {
+/** The service's environment in tests: loopback, a free port, one process, plus `env`. */
+export function serviceEnvironment(env: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NO_COLOR: '1',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    // One process unless a test asks for more: the default follows the machine's CPUs.
+    WEB_CONCURRENCY: '1',
+    ...env,
+  };
+}
+
+/**
+ * The built service (`npm run build`) as its own process, as `npm start` and
+ * the Docker image run it. `processGroup`: in a process group of its own, as
+ * a shell runs a foreground job, so that a test can signal the whole group
+ * the way a terminal's Ctrl-C does (`process.kill(-child.pid, 'SIGINT')`).
+ */
+export function spawnService(
+  env: Record<string, string>,
+  { processGroup = false }: { processGroup?: boolean } = {},
+): ServiceProcess {
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: npm test builds it first (npm run build)`);
   }
@@ -27,17 +49,9 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
   let stdout = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NO_COLOR: '1',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      // One process unless a test asks for more: the default follows the machine's CPUs.
-      WEB_CONCURRENCY: '1',
-      ...env,
-    },
+    env: serviceEnvironment(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: processGroup,
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
