@@ -1209,7 +1209,9 @@ describe('checkov', () => {
     const requirements = readFileSync(path.join(repoRoot, 'requirements-ci.txt'), 'utf8');
     expect(requirements).toMatch(/^checkov==\d+\.\d+\.\d+$/m);
     const ci = readFileSync(path.join(repoRoot, '.ci/run'), 'utf8');
-    expect(ci).toMatch(/pip install [^\n]*-r requirements-ci\.txt/);
+    // Installed from the pins into a virtualenv of its own (.ci/run's tool_venv).
+    expect(ci).toMatch(/pip install [^\n]*-r "\$\{requirements\}"/);
+    expect(ci).toMatch(/checkov_venv="\$\(tool_venv requirements-ci\.txt\)"/);
     expect(ci).toMatch(/checkov"? -d terraform --framework terraform\b/);
     expect(ci).not.toMatch(/checkov[^\n]*--soft-fail/);
   });

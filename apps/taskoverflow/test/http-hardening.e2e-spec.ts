@@ -169,7 +169,8 @@ describe('HTTP hardening, default configuration', () => {
     const preflight = await call('OPTIONS', TODOS, {
       headers: { origin: 'https://app.example.com', 'access-control-request-method': 'DELETE' },
     });
-    expect(preflight.status).toBe(404);
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers.get('allow')).toBe('GET, HEAD, POST');
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
   });

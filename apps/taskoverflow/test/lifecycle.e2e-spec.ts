@@ -1,4 +1,5 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,23 @@ describe('service lifecycle', () => {
       const service = start({ DATABASE_URL: workerDatabaseUrl(), [name]: value });
       expect((await service.exited).code).toBe(1);
       expect(service.output()).toMatch(new RegExp(`Invalid \\w+ configuration: ${name}: `));
+    });
+
+    it.each(['1', '2'])('a PORT already in use stops the service (WEB_CONCURRENCY=%s) with what to do, exit 1', async (workers) => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const { port } = taken.address() as AddressInfo;
+      try {
+        const service = start({ DATABASE_URL: workerDatabaseUrl(), PORT: String(port), WEB_CONCURRENCY: workers });
+        expect((await service.exited).code).toBe(1);
+        const fatal = service.logLines().filter((line) => line.level === 'fatal');
+        expect(fatal[0]).toMatchObject({ message: `PORT ${port} is in use: set PORT to another port` });
+        expect(fatal[0].err).toBeUndefined();
+      } finally {
+        // The test's wait for readiness asked the other server, which never answers: cut it off.
+        taken.closeAllConnections();
+        await new Promise((resolve) => taken.close(resolve));
+      }
     });
   });
 

@@ -36,6 +36,15 @@ describe('todos API', () => {
       expect(response.json.created_at).toBe(response.json.updated_at);
     });
 
+    it('names the new todo in a Location header that reads it back', async () => {
+      for (const path of [TODOS, `${TODOS}/`]) {
+        const response = await call('POST', path, { title: 'Located' });
+        expect(response.status).toBe(201);
+        expect(response.headers.get('location')).toBe(`${TODOS}/${response.json.id}`);
+        expect((await call('GET', response.headers.get('location') as string)).json).toEqual(response.json);
+      }
+    });
+
     it('stores every accepted field, as the practical\'s planners send them', async () => {
       const body = await create({
         title: 'CSSE6400 Clout Assignment',

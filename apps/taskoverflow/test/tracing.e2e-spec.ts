@@ -199,14 +199,29 @@ describe('request tracing in the logs', () => {
   });
 
   it('logs a failed query at error with the PostgreSQL error code, under the request id', async () => {
-    const id = 'failing-sql';
-    const response = await request(baseUrl, 'POST', TODOS, {
-      json: { title: 'x', deadline_at: '0000-01-01T00:00:00' },
-      headers: { 'x-request-id': id },
-    });
-    expect(response.status).toBe(400);
-    const failed = ofRequest(await finished(service, [id]), id).find((line) => line.location === 'sql');
-    expect(failed).toMatchObject({ level: 'error', message: 'Query failed', error_code: '22008' });
+    // The schema refuses every value the table cannot store, so a trigger stands in for a
+    // data exception (class 22) that only PostgreSQL sees.
+    const admin = new Client({ connectionString: workerDatabaseUrl() });
+    await admin.connect();
+    await admin.query(`CREATE FUNCTION refuse_title() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused by a test trigger' USING ERRCODE = '22023'; END $$`);
+    await admin.query(
+      "CREATE TRIGGER refuse_title BEFORE INSERT ON todos FOR EACH ROW WHEN (NEW.title = 'refused') EXECUTE FUNCTION refuse_title()",
+    );
+    try {
+      const id = 'failing-sql';
+      const response = await request(baseUrl, 'POST', TODOS, {
+        json: { title: 'refused' },
+        headers: { 'x-request-id': id },
+      });
+      expect(response.status).toBe(400);
+      const failed = ofRequest(await finished(service, [id]), id).find((line) => line.location === 'sql');
+      expect(failed).toMatchObject({ level: 'error', message: 'Query failed', error_code: '22023' });
+    } finally {
+      await admin.query('DROP TRIGGER refuse_title ON todos');
+      await admin.query('DROP FUNCTION refuse_title()');
+      await admin.end();
+    }
   });
 
   it('logs an unexpected error with err.type, message and stack, and answers without them', async () => {

@@ -2,34 +2,76 @@ import { applyDecorators } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import {
   ApiBody,
+  ApiHeader,
   ApiOperation,
   ApiParam,
   ApiQuery,
   ApiResponse,
 } from '@nestjs/swagger';
 import type { TObject, TSchema } from '@sinclair/typebox';
+import { ErrorSchema } from './error.schema';
+
+interface HeaderSpec {
+  description: string;
+  schema?: { type: 'string' | 'integer' };
+}
 
 export interface ApiRouteSpec {
   summary: string;
   params?: TObject;
   querystring?: TObject;
   body?: TObject;
+  /** Counted by RATE_LIMIT_MAX (the default); the health checks are not. */
+  rateLimited?: boolean;
   responses: Record<
     number,
     {
       description: string;
       schema?: TSchema;
-      headers?: Record<string, { description: string }>;
+      headers?: Record<string, HeaderSpec>;
     }
   >;
 }
+
+const STRING = { type: 'string' } as const;
+const INTEGER = { type: 'integer' } as const;
+
+/** On every answer, whatever the route. */
+const COMMON_HEADERS: Record<string, HeaderSpec> = {
+  'X-Request-Id': {
+    description:
+      "The request's correlation id, in every log line it caused: the client's own X-Request-Id when it is 1 to 128 characters of A-Z a-z 0-9 . _ : -, otherwise a new UUID.",
+    schema: STRING,
+  },
+};
+
+/** On every answer of a rate-limited route while RATE_LIMIT_MAX is set. */
+const RATE_LIMIT_HEADERS: Record<string, HeaderSpec> = {
+  'X-RateLimit-Limit': { description: 'RATE_LIMIT_MAX, when set.', schema: INTEGER },
+  'X-RateLimit-Remaining': {
+    description: 'Requests left in the window, when RATE_LIMIT_MAX is set.',
+    schema: INTEGER,
+  },
+  'X-RateLimit-Reset': {
+    description: 'Seconds until the window ends, when RATE_LIMIT_MAX is set.',
+    schema: INTEGER,
+  },
+};
+
+const TOO_MANY_REQUESTS = {
+  description: 'Over RATE_LIMIT_MAX requests from this client IP in the window (only when it is set)',
+  schema: ErrorSchema,
+  headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: INTEGER } },
+};
 
 /**
  * Declares a route's schemas once: Fastify validates requests against them
  * and the OpenAPI document is generated from the very same objects.
  */
 export function ApiRoute(spec: ApiRouteSpec): MethodDecorator {
-  const { params, querystring, body } = spec;
+  const { params, querystring, body, rateLimited = true } = spec;
+  const responses = rateLimited ? { ...spec.responses, 429: TOO_MANY_REQUESTS } : spec.responses;
+  const everyAnswer = rateLimited ? { ...COMMON_HEADERS, ...RATE_LIMIT_HEADERS } : COMMON_HEADERS;
   // Keys left undefined would make Fastify warn that a schema is missing.
   const validated = Object.fromEntries(
     Object.entries({ params, querystring, body }).filter(
@@ -39,6 +81,13 @@ export function ApiRoute(spec: ApiRouteSpec): MethodDecorator {
   return applyDecorators(
     RouteSchema(validated),
     ApiOperation({ summary: spec.summary }),
+    ApiHeader({
+      name: 'X-Request-Id',
+      required: false,
+      description:
+        'A correlation id to use for this request (1 to 128 characters of A-Z a-z 0-9 . _ : -); any other value is replaced by a new UUID.',
+      schema: STRING,
+    }),
     ...Object.entries(params?.properties ?? {}).map(([name, schema]) =>
       ApiParam({ name, schema, required: true }),
     ),
@@ -50,12 +99,12 @@ export function ApiRoute(spec: ApiRouteSpec): MethodDecorator {
       }),
     ),
     ...(body ? [ApiBody({ schema: body })] : []),
-    ...Object.entries(spec.responses).map(([status, response]) =>
+    ...Object.entries(responses).map(([status, response]) =>
       ApiResponse({
         status: Number(status),
         description: response.description,
         schema: response.schema,
-        headers: response.headers,
+        headers: { ...everyAnswer, ...response.headers },
       }),
     ),
   );

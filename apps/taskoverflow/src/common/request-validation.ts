@@ -1,6 +1,6 @@
-import Ajv, { type ErrorObject } from 'ajv';
-import addFormats from 'ajv-formats';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { FastifyInstance } from 'fastify';
+import { PATTERN_MESSAGES } from './input-patterns';
 
 export interface ErrorDetail {
   field: string;
@@ -41,17 +41,15 @@ function describe(part: string, error: ErrorObject): ErrorDetail {
       };
     case 'minProperties':
       return { field, message: 'must contain at least one field to change' };
-    case 'format':
-      return {
-        field,
-        message:
-          'must be a valid ISO 8601 date and time, e.g. 2023-12-04T14:00:00',
-      };
     case 'pattern':
       return {
         field,
-        message: 'must not contain NUL characters or unpaired surrogates',
+        message: PATTERN_MESSAGES[String(error.params.pattern)] ?? error.message ?? 'is invalid',
       };
+    case 'repeated':
+      return { field, message: 'must be given once, not repeated' };
+    case 'canonicalInteger':
+      return { field, message: 'must be an integer in plain decimal digits, e.g. 42' };
     case 'type':
       return {
         field,
@@ -63,16 +61,59 @@ function describe(part: string, error: ErrorObject): ErrorDetail {
 }
 
 /**
+ * Path and query integers as a person writes them. Ajv's coercion goes
+ * through Number(), which reads `0x10` as 16, `1e3` as 1000, and takes `+5`,
+ * ` 5`, `05` and `1.0` for 5 or 1: each would reach a todo its client did not name.
+ */
+const CANONICAL_INTEGER = /^(?:0|-?[1-9][0-9]*)$/;
+
+function problem(keyword: string, name: string): ErrorObject {
+  return { keyword, instancePath: `/${name}`, schemaPath: '#', params: {} };
+}
+
+/**
+ * Checks made on path and query values before Ajv coerces them: a parameter
+ * given twice (`completed=true&completed=false`, which arrives as an array)
+ * and integers not in plain decimal.
+ */
+function checkStringsFirst(validate: ValidateFunction, schema: unknown): ValidateFunction {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  const integers = new Set(
+    Object.keys(properties).filter((name) => properties[name].type === 'integer'),
+  );
+  const check = ((data: unknown) => {
+    const problems: ErrorObject[] = [];
+    for (const [name, value] of Object.entries(typeof data === 'object' && data !== null ? data : {})) {
+      if (!(name in properties)) continue;
+      if (Array.isArray(value)) problems.push(problem('repeated', name));
+      else if (integers.has(name) && typeof value === 'string' && !CANONICAL_INTEGER.test(value)) {
+        problems.push(problem('canonicalInteger', name));
+      }
+    }
+    if (problems.length > 0) {
+      check.errors = problems;
+      return false;
+    }
+    const valid = validate(data);
+    check.errors = validate.errors;
+    return valid;
+  }) as ValidateFunction;
+  return check;
+}
+
+/**
  * Fastify's default Ajv coerces types everywhere and strips unknown fields.
  * Here JSON bodies must already carry the right types and unknown fields are
  * rejected; only path and query values, which are always strings, are converted.
  */
 export function useRequestValidation(fastify: FastifyInstance): void {
   const common = { allErrors: true, removeAdditional: false, useDefaults: true };
-  const bodies = addFormats(new Ajv({ ...common, coerceTypes: false }));
-  const strings = addFormats(new Ajv({ ...common, coerceTypes: true }));
+  const bodies = new Ajv({ ...common, coerceTypes: false });
+  const strings = new Ajv({ ...common, coerceTypes: true });
   fastify.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodies : strings).compile(schema),
+    httpPart === 'body'
+      ? bodies.compile(schema)
+      : checkStringsFirst(strings.compile(schema), schema),
   );
   fastify.setSchemaErrorFormatter(
     (errors, part) => new RequestValidationError(part, errors as ErrorObject[]),

@@ -27,6 +27,7 @@ export class HealthController {
   @Get()
   @ApiRoute({
     summary: 'Liveness',
+    rateLimited: false,
     responses: { 200: { description: 'Running', schema: StatusSchema } },
   })
   live(): { status: 'ok' } {
@@ -37,6 +38,7 @@ export class HealthController {
   @Get('ready')
   @ApiRoute({
     summary: 'Readiness: the database answers',
+    rateLimited: false,
     responses: {
       200: { description: 'Ready', schema: StatusSchema },
       503: { description: 'The database does not answer', schema: ErrorSchema },

@@ -20,6 +20,7 @@ import { ErrorSchema } from '../common/error.schema';
 import {
   type CreateTodo,
   CreateTodoSchema,
+  DeletedTodoSchema,
   type ListTodosQuery,
   ListTodosQuerySchema,
   type TodoIdParams,
@@ -114,14 +115,29 @@ export class TodosController {
     summary: 'Create a todo',
     body: CreateTodoSchema,
     responses: {
-      201: { description: 'The created todo', schema: TodoSchema },
+      201: {
+        description: 'The created todo',
+        schema: TodoSchema,
+        headers: {
+          Location: {
+            description: 'Where the new todo is: `/api/v1/todos/{id}`.',
+            schema: { type: 'string' },
+          },
+        },
+      },
       400: badRequest,
       503: unavailable,
       413: tooLarge,
     },
   })
-  create(@Body() body: CreateTodo): Promise<JsonText> {
-    return this.todos.create(body);
+  async create(
+    @Body() body: CreateTodo,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<JsonText> {
+    const created = await this.todos.create(body);
+    void reply.header('location', `${requestPath(request.url)}/${created.id}`);
+    return created.body;
   }
 
   @Put(':id')
@@ -154,7 +170,7 @@ export class TodosController {
       200: {
         description:
           'The deleted todo, or `{}` when there was none (as the original API did)',
-        schema: TodoSchema,
+        schema: DeletedTodoSchema,
       },
       400: badRequest,
       503: unavailable,
@@ -193,6 +209,11 @@ function sendList(
     );
   }
   return reply.header('content-type', JSON_CONTENT_TYPE).send(list.body);
+}
+
+/** The request's path, without its query or a trailing slash. */
+function requestPath(requestUrl: string): string {
+  return new URL(requestUrl, 'http://localhost').pathname.replace(/\/$/, '');
 }
 
 /** The request's own path and query with the next cursor, as a relative reference. */

@@ -108,8 +108,8 @@ export class TodosService {
     return this.queryOne(SELECT_TODO, [id]);
   }
 
-  async create(todo: CreateTodo): Promise<JsonText> {
-    const created = await this.queryOne(INSERT_TODO, [
+  async create(todo: CreateTodo): Promise<{ id: number; body: JsonText }> {
+    const [created] = await this.query<{ id: number; body: JsonText }>(INSERT_TODO, [
       todo.title,
       todo.description ?? null,
       todo.completed ?? false,

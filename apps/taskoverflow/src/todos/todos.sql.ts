@@ -30,10 +30,11 @@ function oneAsJson(source: string): string {
 
 export const SELECT_TODO = oneAsJson('todos WHERE id = $1');
 
+/** The new todo as JSON text in `body`, and its `id` apart, for the Location header. */
 export const INSERT_TODO =
   'WITH inserted AS (INSERT INTO todos (title, description, completed, deadline_at) ' +
   'VALUES ($1, $2, $3, $4) RETURNING *) ' +
-  oneAsJson('inserted');
+  `SELECT t.id, row_to_json(t)::text AS body FROM (SELECT ${TODO_FIELDS} FROM inserted) t`;
 
 export const DELETE_TODO =
   'WITH deleted AS (DELETE FROM todos WHERE id = $1 RETURNING *) ' +

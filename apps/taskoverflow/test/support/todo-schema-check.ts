@@ -1,8 +1,7 @@
 import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { TodoListSchema, TodoSchema } from '../../src/todos/dto/todo.schema';
 
-const ajv = addFormats(new Ajv({ allErrors: true }));
+const ajv = new Ajv({ allErrors: true });
 const validTodo = ajv.compile(TodoSchema);
 const validList = ajv.compile(TodoListSchema);
 

@@ -1,17 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { INPUT_TIMESTAMP, STORABLE_TEXT } from '../../common/input-patterns';
 
 /*
  * One set of JSON schemas serves three purposes: Fastify validates requests
  * with them (Ajv), Swagger documents them, and TypeScript derives the types.
  */
-
-/*
- * Text PostgreSQL cannot store as sent: NUL, which `text` refuses, and
- * unpaired UTF-16 surrogates (a JSON "\ud800"), which UTF-8 cannot encode and
- * would silently become U+FFFD. Ajv compiles patterns with the `u` flag, so a
- * proper surrogate pair is one code point and passes.
- */
-const STORABLE_TEXT = '^[^\\u0000\\uD800-\\uDFFF]*$';
 
 const Title = Type.String({
   minLength: 1,
@@ -28,7 +21,8 @@ const Description = Type.Unsafe<string | null>({
 });
 
 const INPUT_TIMESTAMP_DESCRIPTION =
-  'ISO 8601 date and time. With `Z` or an offset it is converted to UTC; without one it is taken as UTC.';
+  'ISO 8601 date and time, a real calendar date with seconds (up to 6 decimals), from year 0001 to 9999. ' +
+  'With `Z` or an offset (up to ±15:59) it is converted to UTC; without one it is taken as UTC. In years 0001 and 9999 only UTC is accepted.';
 
 const OUTPUT_TIMESTAMP_DESCRIPTION =
   'UTC, ISO 8601 without an offset; fractional seconds only when non-zero.';
@@ -41,7 +35,7 @@ const OutputTimestamp = Type.String({
 
 const Deadline = Type.Unsafe<string | null>({
   type: ['string', 'null'],
-  format: 'iso-date-time',
+  pattern: INPUT_TIMESTAMP,
   description: INPUT_TIMESTAMP_DESCRIPTION,
   examples: ['2023-12-04T14:00:00'],
 });
@@ -64,6 +58,12 @@ export const TodoSchema = Type.Object(
 export type Todo = Static<typeof TodoSchema>;
 
 export const TodoListSchema = Type.Array(TodoSchema);
+
+/** DELETE's answer: the todo deleted, or `{}` when there was none (deleting is idempotent). */
+export const DeletedTodoSchema = Type.Union([
+  TodoSchema,
+  Type.Object({}, { additionalProperties: false, title: 'NoTodo' }),
+]);
 
 export const CreateTodoSchema = Type.Object(
   {
