@@ -49,6 +49,8 @@ const config: Config = {
     {
       ...common,
       displayName: 'e2e',
+      // Keeps the expected error lines of in-process services out of the report unless a test fails.
+      testEnvironment: '<rootDir>/apps/taskoverflow/test/support/quiet-environment.ts',
       testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/test/**/*.e2e-spec.ts'],
       // One embedded PostgreSQL for the run, one database per Jest worker.
       globalSetup: '<rootDir>/apps/taskoverflow/test/support/global-setup.ts',

@@ -2,10 +2,7 @@
 // in bench/bare-server.mjs) under autocannon, on PostgreSQL (DATABASE_URL, or
 // a throwaway embedded server). Prints a table and writes bench/results/*.json.
 //
-//   npm run build && npm run bench -- [--configs default,no-sql-log,workers-2,bare]
-//     [--scenarios list-100,list-1000,get-one,create-delete]
-//     [--duration 10] [--warmup 2] [--connections 50] [--no-pin] [--cpu-prof]
-//     [--capacity-p99 50] [--with-k6-runner]
+//   npm run build && npm run bench -- [options]     (--help lists them)
 //
 // --capacity-p99 <ms> also looks for the most requests per second the server
 // carries with p99 under that many ms and no errors (the connection count
@@ -106,23 +103,64 @@ const SCENARIOS = {
   },
 };
 
-const { values: options } = parseArgs({
-  options: {
-    configs: { type: 'string', default: 'default,bare' },
-    scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
-    duration: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '50' },
-    'no-pin': { type: 'boolean', default: false },
-    'cpu-prof': { type: 'boolean', default: false },
-    'capacity-p99': { type: 'string' },
-    'with-k6-runner': { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run bench -- [options]   (after npm run build)
+
+  --configs <a,b>        ${Object.keys(CONFIGS).join(', ')} (default: default,bare)
+  --scenarios <a,b>      ${Object.keys(SCENARIOS).join(', ')} (default: all)
+  --duration <s>         measured seconds per scenario (default: 10)
+  --warmup <s>           seconds of load before measuring (default: 2)
+  --connections <n>      concurrent connections (default: 50)
+  --capacity-p99 <ms>    also find the most req/s with p99 under <ms> and no errors
+  --with-k6-runner       also drive each scenario with the project's k6 runner
+  --cpu-prof             write a V8 CPU profile per server process
+  --no-pin               do not pin the server and the load to separate cores
+  -h, --help             print this and exit`;
+
+/** A mistake on the command line: what is wrong, then the usage, exit 2. */
+function usageError(message) {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+let options;
+try {
+  ({ values: options } = parseArgs({
+    options: {
+      configs: { type: 'string', default: 'default,bare' },
+      scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '50' },
+      'no-pin': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      'capacity-p99': { type: 'string' },
+      'with-k6-runner': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (error) {
+  usageError(error.message);
+}
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const NUMBER = /^\d+(\.\d+)?$/;
+for (const [name, pattern, kind, least] of [
+  ['duration', NUMBER, 'a number of seconds', 'above 0'],
+  ['warmup', NUMBER, 'a number of seconds', '0 or more'],
+  ['capacity-p99', NUMBER, 'a number of milliseconds', 'above 0'],
+  ['connections', /^\d+$/, 'a whole number', 'above 0'],
+]) {
+  const value = options[name];
+  if (value !== undefined && !(pattern.test(value) && (least === '0 or more' || Number(value) > 0))) {
+    usageError(`--${name} must be ${kind}, ${least}, not ${JSON.stringify(value)}`);
+  }
+}
 
 const pick = (names, table, what) =>
   names.split(',').map((name) => {
-    if (!(name in table)) throw new Error(`unknown ${what} ${name}; known: ${Object.keys(table).join(', ')}`);
+    if (!(name in table)) usageError(`unknown ${what} ${JSON.stringify(name)}; known: ${Object.keys(table).join(', ')}`);
     return name;
   });
 const configs = pick(options.configs, CONFIGS, 'config');

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeCloudWatchLogs } from '../../../libs/logging/test/fake-cloudwatch-logs';
 import { type ServiceProcess, spawnService } from './support/service-process';
 import { workerDatabaseUrl } from './support/test-app';
+import { testLog } from './support/test-log';
 
 const GROUP = 'taskoverflow-outage';
 const STREAM = 'task-1';
@@ -126,7 +127,7 @@ describe('CloudWatch Logs failing for minutes: the service does not notice', () 
     // grows by up to ~150 MiB under this load); the drop report above and the
     // bytes delivered after an outage (below) are the exact proof of the bound.
     expect(rssFailing - rssHealthy).toBeLessThan(250);
-    process.stdout.write(
+    testLog().write(
       `[cloudwatch-outage] p99 ${healthy.p99Ms} ms healthy, ${failing.p99Ms} ms failing (${healthy.requests}/${failing.requests} requests, ` +
         `${failing.failures} failed); RSS ${Math.round(rssHealthy)} -> ${Math.round(rssFailing)} MiB; ` +
         `${droppedEvents(service!.output())} events dropped so far\n`,

@@ -11,6 +11,7 @@ import { type Sample, startLoad } from './support/load';
 import { type PostgresProcess, startPostgresProcess } from './support/postgres-process';
 import { type ServiceProcess, spawnService } from './support/service-process';
 import { deleteAllTodos, startTestApp, type TestApp, workerDatabaseUrl } from './support/test-app';
+import { testLog } from './support/test-log';
 
 const UNAVAILABLE = { error: 'The database is unavailable; try again shortly' };
 const TOO_SLOW = { error: 'The database did not answer in time; try again shortly' };
@@ -116,7 +117,7 @@ describe('database outage: PostgreSQL stopped under load, then started again', (
 
     const firstFailure = samples.find((s) => s.startedAt >= stoppedAt && s.status === 503)!;
     const inFlightAtStop = samples.filter((s) => s.startedAt < stoppedAt && s.startedAt + s.ms > stoppedAt);
-    process.stdout.write(
+    testLog().write(
       `[resilience] outage: ${samples.length} requests, ${during.length} during the outage (max ${Math.round(
         Math.max(...during.map((s) => s.ms)),
       )} ms), first 503 ${Math.round(firstFailure.startedAt + firstFailure.ms - stoppedAt)} ms after the stop began, ` +
@@ -172,7 +173,7 @@ describe('a silent network: PostgreSQL stops answering without closing anything'
     const after = samples.filter((s) => s.startedAt >= thawedAt + 500);
     expect(after.length).toBeGreaterThan(10);
     expect(after.filter((s) => s.status === 503)).toEqual([]);
-    process.stdout.write(
+    testLog().write(
       `[resilience] silent network for 4 s: ${frozen.length} answers meanwhile, all 503, slowest ${Math.round(
         Math.max(...frozen.map((s) => s.ms)),
       )} ms\n`,

@@ -8,6 +8,7 @@ import { startLoad } from './support/load';
 import { RawConnection } from './support/raw-http';
 import { type LogLine, type ServiceProcess, spawnService } from './support/service-process';
 import { workerDatabaseUrl } from './support/test-app';
+import { testLog } from './support/test-log';
 
 const GROUP = 'taskoverflow-shutdown';
 const STREAM = 'task-1';
@@ -128,7 +129,7 @@ describe('shutdown under load', () => {
     expect(lines.at(-1)?.message).toBe('Stopped');
     const shipped = cloudWatch.messages(GROUP, STREAM).map((message) => JSON.parse(message) as unknown);
     expect(shipped).toEqual(lines);
-    process.stdout.write(
+    testLog().write(
       `[shutdown] ${outcomes.size} requests served, 5 held on a row lock; exit 0 ${Math.round(exitMs)} ms after SIGTERM ` +
         `(the lock released ${Math.round(releasedMs)} ms after it)\n`,
     );

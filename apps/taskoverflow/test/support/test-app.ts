@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { createLogging } from '@app/logging';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app.config';
+import { testLog } from './test-log';
 
 /** This Jest worker's own database on the run's embedded PostgreSQL server. */
 export function workerDatabaseUrl(database = `test_${process.env.JEST_WORKER_ID ?? '1'}`): string {
@@ -29,7 +30,7 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
-  /** Where the JSON log lines go, at LOG_LEVEL; by default only errors, to stdout. */
+  /** Where the JSON log lines go, at LOG_LEVEL; by default only errors, shown if a test fails. */
   logTo?: DestinationStream;
   /** Test-only modules mounted beside the application's own. */
   modules?: DynamicModule[];
@@ -46,11 +47,11 @@ export async function startTestApp(env: Env = {}, options: TestAppOptions = {}):
   if (config.database.target.kind === 'embedded') {
     throw new Error('startTestApp needs DATABASE_URL or DB_HOST');
   }
-  // Start-up chatter would bury Jest's report; errors still show.
+  // Errors only, kept by the test environment and shown when a test fails.
   const logging = options.logTo
     ? createLogging(config.logging, options.logTo)
-    : createLogging({ ...config.logging, level: 'error' });
-  const app = await createApp(config, config.database.target, logging.root, options.modules);
+    : createLogging({ ...config.logging, level: 'error' }, testLog());
+  const app = await createApp(config, config.database.target, logging.root, { extraModules: options.modules });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
