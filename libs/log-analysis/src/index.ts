@@ -1,3 +1,4 @@
+export * from './analysis';
 export * from './analyze';
 export * from './cloudwatch-source';
 export * from './log-line';

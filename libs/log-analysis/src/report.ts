@@ -1,4 +1,4 @@
-import type { Analysis } from './analyze';
+import type { Analysis } from './analysis';
 import type { Trace } from './trace';
 import { clip, percent } from './text';
 import { formatVerdict } from './verdict';

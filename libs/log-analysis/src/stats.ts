@@ -15,4 +15,4 @@ export function sum(values: readonly number[]): number {
 }
 
 // The service's own rounding, so sums of logged durations read like the logs.
-export { roundMs } from '../../logging/src/round-ms';
+export { roundMs } from '@app/logging/round-ms';

@@ -1,25 +1,9 @@
-import type { RepeatedShape, RequestStats, SqlShapeStats, Summary } from './analyze';
+import type { Bottleneck, RepeatedShape, RequestStats, SqlShapeStats, Summary, Verdict } from './analysis';
 import { median, roundMs } from './stats';
 import { clip, percent } from './text';
 
 /** Characters of SQL quoted in the verdict line. */
 const VERDICT_SHAPE_WIDTH = 80;
-
-export type Bottleneck =
-  | 'errors'
-  | 'n-plus-one'
-  | 'slow-sql'
-  | 'pool-exhaustion'
-  | 'cpu-bound'
-  | 'none';
-
-export interface Verdict {
-  bottleneck: Bottleneck;
-  /** The numbers that decided it. */
-  reason: string;
-  /** Other classes whose rule also held, most important first. */
-  alsoSeen: Bottleneck[];
-}
 
 // errors: failing requests matter more than slow ones.
 /** Share of finished requests answered 5xx. */
