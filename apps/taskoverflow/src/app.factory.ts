@@ -1,11 +1,8 @@
 import type { ConnectionTarget } from '@app/database';
-import { createNestLogger, genReqId, registerRequestTracing } from '@app/logging';
+import { createTracing } from '@app/logging';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  FastifyAdapter,
-  type NestFastifyApplication,
-} from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
@@ -48,7 +45,7 @@ export async function createApp(
   logger: Logger,
   { extraModules = [], drainsConnectionsItself = false }: AppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const tracing = createTracing(logger, config.logging, {
     ...(drainsConnectionsItself ? { forceCloseConnections: false, return503OnClosing: false } : {}),
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
@@ -61,13 +58,11 @@ export async function createApp(
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
     trustProxy: config.http.trustProxyHops,
-    genReqId,
     // `/api/v1/todos/` is the list, not a todo with an empty id.
     routerOptions: { ignoreTrailingSlash: true },
   });
-  const fastify = adapter.getInstance();
+  const fastify = tracing.adapter.getInstance();
   fastify.server.on('checkExpectation', answerUnmetExpectation);
-  registerRequestTracing(fastify, logger);
   registerHttpHardening(fastify, config.http, HEALTH_ROUTES);
   answerUndeclaredMethods(fastify);
   useRequestValidation(fastify);
@@ -76,10 +71,10 @@ export async function createApp(
   fastify.removeContentTypeParser('text/plain');
 
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.register(config, database, logger, extraModules),
-    adapter,
+    AppModule.register(config, database, tracing, extraModules),
+    tracing.adapter,
     // bodyParser: false keeps Nest from adding a form-urlencoded parser.
-    { logger: createNestLogger(logger), bodyParser: false, abortOnError: false },
+    { logger: tracing.nestLogger, bodyParser: false, abortOnError: false },
   );
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalFilters(new HttpErrorFilter());

@@ -1,7 +1,6 @@
 import { type ConnectionTarget, DatabaseModule } from '@app/database';
-import { createSqlInstrumentation, LoggingModule } from '@app/logging';
+import type { Tracing } from '@app/logging';
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { Logger } from 'pino';
 import type { Config } from './config/app.config';
 import { schema } from './database/schema';
 import { HealthModule } from './health/health.module';
@@ -12,18 +11,18 @@ export class AppModule {
   static register(
     config: Config,
     database: ConnectionTarget,
-    logger: Logger,
+    tracing: Pick<Tracing, 'module' | 'sql'>,
     extraModules: DynamicModule[] = [],
   ): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggingModule.forRoot(logger, config.logging),
+        tracing.module,
         DatabaseModule.forRoot({
           config: config.database,
           target: database,
           schema,
-          instrumentation: createSqlInstrumentation(logger, config.logging),
+          instrumentation: tracing.sql,
         }),
         HealthModule,
         TodosModule.register(config.todos),

@@ -1,11 +1,5 @@
-export * from './logging.config';
-export * from './logging.module';
-export * from './nest-logger';
-export * from './process-metrics';
-export * from './request-context';
-export * from './request-context.interceptor';
-export * from './request-tracing';
-export * from './root-logger';
-export * from './round-ms';
-export * from './sql/request-commenting-client';
-export * from './sql/sql-instrumentation';
+// The library's public API: configuration, the root logger, and request tracing wired in one call.
+export { LOGGING_VARIABLES, type LoggingConfig, loadLoggingConfig } from './logging.config';
+export { createNestLogger } from './nest-logger';
+export { createLogging, type Logging, SERVICE_NAME } from './root-logger';
+export { createTracing, type FastifyAdapterOptions, type Tracing } from './tracing';
