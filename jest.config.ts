@@ -19,6 +19,9 @@ const moduleNameMapper = {
   '^@app/config(|/.*)$': '<rootDir>/libs/config/src$1',
   '^@app/database(|/.*)$': '<rootDir>/libs/database/src$1',
   '^@app/logging(|/.*)$': '<rootDir>/libs/logging/src$1',
+  '^@app/service-runner(|/.*)$': '<rootDir>/libs/service-runner/src$1',
+  // Test helpers a library shares with the application's tests (a fake CloudWatch endpoint, synthetic logs).
+  '^@test/(logging|log-analysis|k6-runner)/(.*)$': '<rootDir>/libs/$1/test/$2',
 };
 
 const common = {

@@ -24,7 +24,7 @@
 // the embedded PostgreSQL, the database's CPU per request is measured the same way.
 import autocannon from 'autocannon';
 import { spawn, execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, mkdirSync, readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +34,7 @@ import pg from 'pg';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MAIN = path.join(ROOT, 'dist/apps/taskoverflow/src/main.js');
 const EMBEDDED_POSTGRES = path.join(ROOT, 'dist/libs/database/src/embedded-postgres.js');
+const SERVICE_RUNNER = path.join(ROOT, 'dist/libs/service-runner/src/index.js');
 const K6_RUNNER = path.join(ROOT, 'dist/libs/k6-runner/src/cli/k6.js');
 const K6_LOAD = path.join(ROOT, 'bench/k6/load.js');
 /** Seconds of load before the runner is measured: each VU compiles and optimises its own JavaScript. */
@@ -172,7 +173,7 @@ if (!existsSync(MAIN)) {
   process.exit(2);
 }
 mkdirSync(RESULTS, { recursive: true });
-const { findFreePort } = await import(EMBEDDED_POSTGRES);
+const { freePort, startService } = await import(SERVICE_RUNNER);
 // The load generator keeps to the last core; pinned servers get the first.
 if (pin) execFileSync('taskset', ['-p', '-c', String(cpus().length - 1), String(process.pid)]);
 
@@ -181,7 +182,7 @@ const database = await openDatabase();
 let running;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
-    running?.kill('SIGTERM');
+    await running?.stop();
     await database.stop();
     process.exit(130);
   });
@@ -204,7 +205,7 @@ try {
 
 async function measure(configName, scenarioName, database) {
   const config = CONFIGS[configName];
-  const port = await findFreePort();
+  const port = await freePort();
   const log = path.join(RESULTS, `${configName}.${scenarioName}.log`);
   const prefix = pin && config.cores !== 'all' ? ['taskset', '-c', '0'] : [];
   const profile = options['cpu-prof']
@@ -214,17 +215,17 @@ async function measure(configName, scenarioName, database) {
   // The server writes its logs straight into the file: through a pipe drained
   // by this process, which is busy generating load, a full pipe would block the
   // server's synchronous log writes and show up as its latency.
-  const logFd = openSync(log, 'w');
-  const server = spawn(command, args, {
-    env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', ...config.env },
-    stdio: ['ignore', logFd, logFd],
+  const service = startService({
+    command: [command, ...args],
+    env: { ...process.env, DATABASE_URL: database.url, ...config.env },
+    port,
+    output: { stdout: log },
   });
-  closeSync(logFd);
-  running = server;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
+  running = service;
+  const server = service.child;
   try {
     const url = `http://127.0.0.1:${port}`;
-    await waitForReady(url, exited);
+    await service.waitUntilReady(url, { timeoutMs: 30_000 });
     const load = { url, connections: Number(options.connections), requests: SCENARIOS[scenarioName].requests };
     await autocannon({ ...load, duration: Number(options.warmup) });
     const cpuBefore = cpuMilliseconds(server.pid);
@@ -260,8 +261,7 @@ async function measure(configName, scenarioName, database) {
     if (options['with-k6-runner']) results.push(await runK6Runner(url, configName, scenarioName, server.pid));
     return results;
   } finally {
-    server.kill('SIGTERM');
-    await exited;
+    await service.stop();
   }
 }
 
@@ -362,20 +362,6 @@ async function runK6Runner(url, configName, scenarioName, serverPid) {
   };
 }
 
-async function waitForReady(url, exited) {
-  let gone = false;
-  void exited.then(() => (gone = true));
-  for (let attempt = 0; attempt < 300 && !gone; attempt++) {
-    try {
-      if ((await fetch(`${url}/api/v1/health/ready`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`the server at ${url} did not become ready`);
-}
-
 /** The server process and its descendants (cluster workers), from /proc. */
 function processTree(pid) {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
@@ -407,10 +393,7 @@ async function openDatabase() {
   const dataDir = path.join(dir, 'pg');
   const server = await startEmbeddedPostgres({ dataDir, port: 0, database: 'bench' });
   // The schema comes from the service's own migrations: start it once.
-  const migrate = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, DATABASE_URL: server.url, PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
-  });
+  const migrate = startService({ env: { ...process.env, DATABASE_URL: server.url, LOG_LEVEL: 'warn' }, port: 0, output: 'ignore' });
   const client = new pg.Client({ connectionString: server.url });
   await client.connect();
   for (let attempt = 0; attempt < 300; attempt++) {
@@ -419,7 +402,7 @@ async function openDatabase() {
     await sleep(100);
   }
   await client.end();
-  migrate.kill('SIGTERM');
+  await migrate.stop();
   return {
     url: server.url,
     // The postmaster, whose process tree holds every backend: the database's CPU.

@@ -36,8 +36,7 @@
 // is not an executable; 4 when the service did not start; 128+n when stopped
 // by signal n first.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +44,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const K6_DIR = path.join(ROOT, 'k6');
 const SERVICE_ENTRY = path.join(ROOT, 'dist', 'apps', 'taskoverflow', 'src', 'main.js');
+const SERVICE_RUNNER = path.join(ROOT, 'dist', 'libs', 'service-runner', 'src', 'index.js');
 const RUNNER_ENTRY = path.join(ROOT, 'dist', 'libs', 'k6-runner', 'src', 'cli', 'k6.js');
 const ANALYZE_ENTRY = path.join(ROOT, 'dist', 'libs', 'log-analysis', 'src', 'cli', 'analyze.js');
 /** Failed-check lines shown after the run; the console log has them all. */
@@ -164,23 +164,11 @@ function running(child) {
   return child !== undefined && child.exitCode === null && child.signalCode === null;
 }
 
-function waitForExit(child, timeoutMs) {
-  return new Promise((resolve) => {
-    if (!running(child)) return resolve(true);
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      if (timer !== undefined) clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/** Sends a signal to a child, or with `group` to its whole process group (the embedded PostgreSQL too). */
-function signal(child, name, group = false) {
+/** Sends a signal to a child process, if it still runs. */
+function signal(child, name) {
   if (!running(child)) return;
   try {
-    if (group && DETACH) process.kill(-child.pid, name);
-    else child.kill(name);
+    child.kill(name);
   } catch {
     // already gone
   }
@@ -191,7 +179,7 @@ function exitCodeOf(code, signalName) {
   return 128 + (osConstants.signals[signalName] ?? 1);
 }
 
-let service; // the started service, while it may be running
+let service; // the started service (@app/service-runner), while it may be running
 let k6; // the engine, while it runs
 let stopRequested; // the signal that asked us to stop before k6 ran
 const stopListeners = new Set();
@@ -206,7 +194,7 @@ function onSignal(name) {
   if (stopRequested !== undefined) {
     // A second signal while stopping: no more waiting.
     say(`${name} again: killing the service`);
-    signal(service, 'SIGKILL', true);
+    service?.kill('SIGKILL');
     process.exit(exitCodeOf(null, name));
   }
   stopRequested = name;
@@ -216,22 +204,10 @@ function onSignal(name) {
 for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(name, () => onSignal(name));
 
 // Last resort (an unexpected exception): never leave the service behind.
-process.on('exit', () => signal(service, 'SIGKILL', true));
+process.on('exit', () => service?.kill('SIGKILL'));
 
 // ---------------------------------------------------------------------------
 // The service
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function tail(file, lines = 20) {
   try {
@@ -242,74 +218,30 @@ function tail(file, lines = 20) {
   }
 }
 
-function startService(port, logFile, errorFile) {
-  const out = openSync(logFile, 'w');
-  const err = openSync(errorFile, 'w');
-  try {
-    return spawn(process.execPath, [SERVICE_ENTRY], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: env('LOG_LEVEL') ?? 'info',
-      },
-      stdio: ['ignore', out, err],
-      detached: DETACH,
-    });
-  } finally {
-    closeSync(out);
-    closeSync(err);
-  }
-}
-
-function delay(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Resolves when /health/ready answers 200; rejects when the service dies, time runs out, or a signal came. */
-async function waitUntilReady(url, child, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer yet';
-  let interrupted;
-  const listener = (name) => {
-    interrupted = name;
-  };
+async function waitUntilReady(base, timeoutMs) {
+  const interrupted = new AbortController();
+  const listener = (name) => interrupted.abort(name);
   stopListeners.add(listener);
   try {
-    while (Date.now() < deadline) {
-      const stop = interrupted ?? stopRequested;
-      if (stop !== undefined) throw Object.assign(new Error(`${stop} received`), { signal: stop });
-      if (!running(child)) {
-        throw new Error(`the service exited (${child.exitCode ?? child.signalCode}) before it was ready`);
-      }
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-        const body = await response.text();
-        if (response.status === 200) return;
-        last = `HTTP ${response.status} ${body.slice(0, 200)}`;
-      } catch (error) {
-        last = error?.cause?.code ?? error?.message ?? String(error);
-      }
-      await delay(250);
-    }
-    throw new Error(`the service was not ready within ${timeoutMs / 1000} s (last answer: ${last})`);
+    if (stopRequested !== undefined) interrupted.abort(stopRequested);
+    await service.waitUntilReady(base, { timeoutMs, signal: interrupted.signal });
+  } catch (error) {
+    if (interrupted.signal.aborted) throw Object.assign(new Error(`${interrupted.signal.reason} received`), { signal: interrupted.signal.reason });
+    throw error;
   } finally {
     stopListeners.delete(listener);
   }
 }
 
 async function stopService() {
-  if (!running(service)) return;
+  if (!service?.running()) return;
   say('stopping the service (SIGTERM)');
-  signal(service, 'SIGTERM');
   const drainMs = Number(env('SHUTDOWN_TIMEOUT_MS') ?? 25_000);
-  const stopped = await waitForExit(service, (Number.isFinite(drainMs) ? drainMs : 25_000) + 15_000);
-  if (!stopped) {
-    say('the service did not stop in time: killing it');
-    signal(service, 'SIGKILL', true);
-    await waitForExit(service, 5_000);
-  }
+  const timeoutMs = (Number.isFinite(drainMs) ? drainMs : 25_000) + 15_000;
+  const timer = setTimeout(() => say('the service did not stop in time: killing it'), timeoutMs);
+  await service.stop({ timeoutMs });
+  clearTimeout(timer);
 }
 
 // ---------------------------------------------------------------------------
@@ -405,16 +337,23 @@ async function main() {
     fail(EXIT_USAGE, `READY_TIMEOUT must be a number of seconds above 0; got "${env('READY_TIMEOUT')}"`);
   }
 
+  const { freePort, startService } = await import(SERVICE_RUNNER);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logFile = path.join(resultsDir, `${scenario}.service.log`);
   const errorFile = path.join(resultsDir, `${scenario}.service.stderr.log`);
   say(`starting the service on ${base} (JSON logs: ${relative(logFile)})`);
   const started = Date.now();
-  service = startService(port, logFile, errorFile);
+  service = startService({
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: env('LOG_LEVEL') ?? 'info' },
+    port,
+    output: { stdout: logFile, stderr: errorFile },
+    detached: DETACH,
+  });
 
   try {
-    await waitUntilReady(`${base}/api/v1/health/ready`, service, readyTimeout * 1000);
+    await waitUntilReady(base, readyTimeout * 1000);
   } catch (error) {
     if (error.signal !== undefined) {
       await stopService();

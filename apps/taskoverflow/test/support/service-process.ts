@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { SERVICE_MAIN, startService } from '@app/service-runner';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-
-const MAIN = path.resolve(__dirname, '../../../../dist/apps/taskoverflow/src/main.js');
 
 export type LogLine = Record<string, unknown> & { message: string; level: string };
 
@@ -34,7 +32,8 @@ export function serviceEnvironment(env: Record<string, string>): Record<string, 
 
 /**
  * The built service (`npm run build`) as its own process, as `npm start` and
- * the Docker image run it. `processGroup`: in a process group of its own, as
+ * the Docker image run it, started by the shared service runner
+ * (@app/service-runner). `processGroup`: in a process group of its own, as
  * a shell runs a foreground job, so that a test can signal the whole group
  * the way a terminal's Ctrl-C does (`process.kill(-child.pid, 'SIGINT')`).
  */
@@ -42,46 +41,42 @@ export function spawnService(
   env: Record<string, string>,
   { processGroup = false }: { processGroup?: boolean } = {},
 ): ServiceProcess {
-  if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: npm test builds it first (npm run build)`);
+  if (!existsSync(SERVICE_MAIN)) {
+    throw new Error(`${SERVICE_MAIN} is missing: npm test builds it first (npm run build)`);
   }
+  const environment = serviceEnvironment(env);
+  const service = startService({
+    env: environment,
+    port: Number(environment.PORT),
+    host: environment.HOST,
+    detached: processGroup,
+  });
+  const { child, exited } = service;
   let output = '';
   let stdout = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
-  const child = spawn(process.execPath, [MAIN], {
-    env: serviceEnvironment(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: processGroup,
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const waiter of waiters.filter((w) => w.pattern.test(output))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    onData(chunk);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const listening = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const waiter of waiters.filter((w) => w.pattern.test(output))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-      const address = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (address) resolve(address[1]);
-    };
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      onData(chunk);
-    });
-    child.stderr?.on('data', onData);
-    void exited.then(({ code }) =>
-      reject(new Error(`service exited (${code}) before listening:\n${output}`)),
-    );
-  });
-  listening.catch(() => undefined);
+  child.stderr?.on('data', onData);
   // With a fixed port the service is found by asking it, whatever its log level lets through.
-  const fixedPort = env.PORT && env.PORT !== '0' ? env.PORT : undefined;
-  const ready = fixedPort
-    ? pollHealth(`http://127.0.0.1:${fixedPort}`, exited)
-    : listening;
-  ready.catch(() => undefined);
+  const listening =
+    environment.PORT === '0'
+      ? service.listening.catch((error: Error) => Promise.reject(new Error(`${error.message}:\n${output}`)))
+      : (async () => {
+          const baseUrl = `http://${environment.HOST}:${environment.PORT}`;
+          await service.waitUntilReady(baseUrl, { path: '/api/v1/health' });
+          return baseUrl;
+        })();
+  listening.catch(() => undefined);
   const waitForOutput = (pattern: RegExp) =>
     new Promise<void>((resolve, reject) => {
       if (pattern.test(output)) return resolve();
@@ -94,22 +89,5 @@ export function spawnService(
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as LogLine);
-  return { child, listening: ready, exited, output: () => output, logLines, waitForOutput };
-}
-
-async function pollHealth(
-  baseUrl: string,
-  exited: Promise<{ code: number | null }>,
-): Promise<string> {
-  let gone = false;
-  void exited.then(() => (gone = true));
-  while (!gone) {
-    try {
-      if ((await fetch(`${baseUrl}/api/v1/health`)).ok) return baseUrl;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`service exited before answering on ${baseUrl}`);
+  return { child, listening, exited, output: () => output, logLines, waitForOutput };
 }
