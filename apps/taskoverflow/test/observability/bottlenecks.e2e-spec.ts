@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { PlantedBottlenecksModule } from './support/planted-bottlenecks.module';
-import { deleteAllTodos, startTestApp } from './support/test-app';
+import { PlantedBottlenecksModule } from '../support/planted-bottlenecks.module';
+import { deleteAllTodos, startTestApp } from '../support/test-app';
 
-const ANALYZE = path.resolve(__dirname, '../../../dist/libs/log-analysis/src/cli/analyze.js');
-const TRACE = path.resolve(__dirname, '../../../dist/libs/log-analysis/src/cli/trace.js');
+const ANALYZE = path.resolve(__dirname, '../../../../dist/libs/log-analysis/src/cli/analyze.js');
+const TRACE = path.resolve(__dirname, '../../../../dist/libs/log-analysis/src/cli/trace.js');
 const run = promisify(execFile);
 
 interface Scenario {

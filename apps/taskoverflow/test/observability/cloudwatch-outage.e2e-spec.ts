@@ -1,10 +1,10 @@
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FakeCloudWatchLogs } from '../../../libs/logging/test/fake-cloudwatch-logs';
-import { type ServiceProcess, spawnService } from './support/service-process';
-import { workerDatabaseUrl } from './support/test-app';
-import { testLog } from './support/test-log';
+import { FakeCloudWatchLogs } from '@test/logging/fake-cloudwatch-logs';
+import { type ServiceProcess, spawnService } from '../support/service-process';
+import { workerDatabaseUrl } from '../support/test-app';
+import { testLog } from '../support/test-log';
 
 const GROUP = 'taskoverflow-outage';
 const STREAM = 'task-1';

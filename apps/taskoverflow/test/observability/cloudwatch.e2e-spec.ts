@@ -1,7 +1,7 @@
-import { FakeCloudWatchLogs } from '../../../libs/logging/test/fake-cloudwatch-logs';
-import { request } from './support/http';
-import { spawnService } from './support/service-process';
-import { workerDatabaseUrl } from './support/test-app';
+import { FakeCloudWatchLogs } from '@test/logging/fake-cloudwatch-logs';
+import { request } from '../support/http';
+import { spawnService } from '../support/service-process';
+import { workerDatabaseUrl } from '../support/test-app';
 
 const GROUP = 'taskoverflow-e2e';
 const STREAM = 'task-1';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestApp } from './support/test-app';
+import { startTestApp } from '../support/test-app';
 
 /** The periodic `Process metrics` line (LOG_METRICS_INTERVAL_MS) that `npm run analyze` reads. */
 describe('process metrics lines', () => {

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePort } from '@app/database';
 import { Client } from 'pg';
-import { request } from './support/http';
-import { type LogLine, type ServiceProcess, spawnService } from './support/service-process';
-import { TcpProxy } from './support/tcp-proxy';
-import { workerDatabaseUrl } from './support/test-app';
+import { request } from '../support/http';
+import { type LogLine, type ServiceProcess, spawnService } from '../support/service-process';
+import { TcpProxy } from '../support/tcp-proxy';
+import { workerDatabaseUrl } from '../support/test-app';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TODOS = '/api/v1/todos';

@@ -6,8 +6,8 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { generate } from 'selfsigned';
-import { request } from './support/http';
-import { requiredEnv, startTestApp, workerDatabaseUrl } from './support/test-app';
+import { request } from '../support/http';
+import { requiredEnv, startTestApp, workerDatabaseUrl } from '../support/test-app';
 
 const quiet = new Logger('test');
 quiet.log = () => undefined;

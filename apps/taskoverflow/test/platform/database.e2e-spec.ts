@@ -6,10 +6,10 @@ import {
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { schema } from '../src/database/schema';
-import { listTodos } from '../src/todos/todos.sql';
-import { request } from './support/http';
-import { requiredEnv, startTestApp, workerDatabaseUrl } from './support/test-app';
+import { schema } from '../../src/database/schema';
+import { listTodos } from '../../src/todos/todos.sql';
+import { request } from '../support/http';
+import { requiredEnv, startTestApp, workerDatabaseUrl } from '../support/test-app';
 
 const quiet = new Logger('test');
 quiet.log = () => undefined;

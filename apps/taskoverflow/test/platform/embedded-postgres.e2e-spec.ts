@@ -3,9 +3,9 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from './support/http';
-import { type ServiceProcess, spawnService } from './support/service-process';
-import { isAlive, waitFor } from './support/processes';
+import { request } from '../support/http';
+import { type ServiceProcess, spawnService } from '../support/service-process';
+import { isAlive, waitFor } from '../support/processes';
 
 /** The pid in PostgreSQL's lock file: there while the server runs, removed when it stops cleanly. */
 async function postmasterPid(dataDir: string): Promise<number | undefined> {

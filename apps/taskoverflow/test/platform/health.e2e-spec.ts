@@ -1,6 +1,6 @@
-import { request } from './support/http';
-import { TcpProxy } from './support/tcp-proxy';
-import { startTestApp, type TestApp, workerDatabaseUrl } from './support/test-app';
+import { request } from '../support/http';
+import { TcpProxy } from '../support/tcp-proxy';
+import { startTestApp, type TestApp, workerDatabaseUrl } from '../support/test-app';
 
 describe('health', () => {
   let proxy: TcpProxy;

@@ -2,10 +2,10 @@ import { Logger } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KEEP_ALIVE_TIMEOUT_MS } from '../src/app.factory';
-import { request, type Response } from './support/http';
-import { RawConnection, rawRequest } from './support/raw-http';
-import { deleteAllTodos, startTestApp, type TestApp } from './support/test-app';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../src/app.factory';
+import { request, type Response } from '../support/http';
+import { RawConnection, rawRequest } from '../support/raw-http';
+import { deleteAllTodos, startTestApp, type TestApp } from '../support/test-app';
 
 const TODOS = '/api/v1/todos';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -113,7 +113,7 @@ describe('HTTP hardening, default configuration', () => {
   });
 
   it('holds idle keep-alive connections longer than the ALB (terraform/alb.tf idle_timeout)', () => {
-    const alb = readFileSync(path.resolve(__dirname, '../../../terraform/alb.tf'), 'utf8');
+    const alb = readFileSync(path.resolve(__dirname, '../../../../terraform/alb.tf'), 'utf8');
     const albIdleSeconds = Number(/^\s*idle_timeout\s*=\s*(\d+)/m.exec(alb)?.[1]);
     expect(albIdleSeconds).toBeGreaterThan(0);
     const server = t.app.getHttpServer();

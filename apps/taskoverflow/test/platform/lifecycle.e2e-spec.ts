@@ -4,10 +4,10 @@ import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { request } from './support/http';
-import { type ServiceProcess, spawnService } from './support/service-process';
-import { TcpProxy } from './support/tcp-proxy';
-import { workerDatabaseUrl } from './support/test-app';
+import { request } from '../support/http';
+import { type ServiceProcess, spawnService } from '../support/service-process';
+import { TcpProxy } from '../support/tcp-proxy';
+import { workerDatabaseUrl } from '../support/test-app';
 
 /** The built service as a process: configuration, waiting for the database, shutdown, zero-setup run. */
 describe('service lifecycle', () => {

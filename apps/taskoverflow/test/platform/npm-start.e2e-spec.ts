@@ -2,14 +2,14 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FakeCloudWatchLogs } from '../../../libs/logging/test/fake-cloudwatch-logs';
-import { request } from './support/http';
-import { collect, sendOnNewConnection, statuses } from './support/raw-http';
-import { type LogLine, serviceEnvironment } from './support/service-process';
-import { workerDatabaseUrl } from './support/test-app';
-import { isAlive, waitFor } from './support/processes';
+import { FakeCloudWatchLogs } from '@test/logging/fake-cloudwatch-logs';
+import { request } from '../support/http';
+import { collect, sendOnNewConnection, statuses } from '../support/raw-http';
+import { type LogLine, serviceEnvironment } from '../support/service-process';
+import { workerDatabaseUrl } from '../support/test-app';
+import { isAlive, waitFor } from '../support/processes';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../../../..');
 const LIST = 'GET /api/v1/todos HTTP/1.1\r\nHost: localhost\r\n\r\n';
 
 interface NpmStart {

@@ -5,23 +5,24 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { FreezableRelay } from './support/freezable-relay';
-import { request } from './support/http';
-import { type Sample, startLoad } from './support/load';
-import { type PostgresProcess, startPostgresProcess } from './support/postgres-process';
-import { type ServiceProcess, spawnService } from './support/service-process';
-import { deleteAllTodos, startTestApp, type TestApp, workerDatabaseUrl } from './support/test-app';
-import { testLog } from './support/test-log';
+import { FreezableRelay } from '../support/freezable-relay';
+import { request } from '../support/http';
+import { type Sample, startLoad } from '../support/load';
+import { type PostgresProcess, startPostgresProcess } from '../support/postgres-process';
+import { type ServiceProcess, spawnService } from '../support/service-process';
+import { deleteAllTodos, startTestApp, type TestApp, workerDatabaseUrl } from '../support/test-app';
+import { testLog } from '../support/test-log';
 
 const UNAVAILABLE = { error: 'The database is unavailable; try again shortly' };
 const TOO_SLOW = { error: 'The database did not answer in time; try again shortly' };
 
 /** A mix of reads and writes, as the API's users send them. */
-const mixedRequests = (client: number, sequence: number) =>
+/** List, create, and read back `todoId` (created by the test: ids depend on what ran before). */
+const mixedRequests = (todoId: number) => (client: number, sequence: number) =>
   [
     { method: 'GET', path: '/api/v1/todos' },
     { method: 'POST', path: '/api/v1/todos', json: { title: `client ${client} #${sequence}` } },
-    { method: 'GET', path: '/api/v1/todos/1' },
+    { method: 'GET', path: `/api/v1/todos/${todoId}` },
   ][sequence % 3];
 
 /** The API's error shape, and nothing else: `{"error": "..."}`. */
@@ -74,8 +75,9 @@ describe('database outage: PostgreSQL stopped under load, then started again', (
   });
 
   it('answers 503 JSON within 2.5 s while it is down, readiness 503 and liveness 200, and recovers without a restart', async () => {
-    expect((await request(baseUrl, 'POST', '/api/v1/todos', { json: { title: 'before' } })).status).toBe(201);
-    const load = startLoad(baseUrl, 16, mixedRequests);
+    const before = await request(baseUrl, 'POST', '/api/v1/todos', { json: { title: 'before' } });
+    expect(before.status).toBe(201);
+    const load = startLoad(baseUrl, 16, mixedRequests(before.json.id));
     await sleep(500);
 
     const stoppedAt = performance.now();
@@ -152,7 +154,9 @@ describe('a silent network: PostgreSQL stops answering without closing anything'
   });
 
   it('answers 503 by the query deadline instead of waiting for TCP to give up, and recovers when the network does', async () => {
-    const load = startLoad(baseUrl, 12, mixedRequests);
+    const existing = await request(baseUrl, 'POST', '/api/v1/todos', { json: { title: 'read back' } });
+    expect(existing.status).toBe(201);
+    const load = startLoad(baseUrl, 12, mixedRequests(existing.json.id));
     await sleep(300);
     const frozenAt = performance.now();
     relay.freeze();

@@ -1,6 +1,6 @@
-import { collect, RawConnection, sendOnNewConnection, statuses } from './support/raw-http';
-import { type ServiceProcess, spawnService } from './support/service-process';
-import { workerDatabaseUrl } from './support/test-app';
+import { collect, RawConnection, sendOnNewConnection, statuses } from '../support/raw-http';
+import { type ServiceProcess, spawnService } from '../support/service-process';
+import { workerDatabaseUrl } from '../support/test-app';
 
 const LIST = 'GET /api/v1/todos HTTP/1.1\r\nHost: localhost\r\n\r\n';
 

@@ -1,6 +1,6 @@
-import { request, type RequestOptions } from './support/http';
-import { rawRequest } from './support/raw-http';
-import { deleteAllTodos, startTestApp, type TestApp } from './support/test-app';
+import { request, type RequestOptions } from '../support/http';
+import { rawRequest } from '../support/raw-http';
+import { deleteAllTodos, startTestApp, type TestApp } from '../support/test-app';
 
 const TODOS = '/api/v1/todos';
 

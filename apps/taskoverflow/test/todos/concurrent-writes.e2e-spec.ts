@@ -1,8 +1,8 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { request } from './support/http';
-import { deleteAllTodos, startTestApp, type TestApp, workerDatabaseUrl } from './support/test-app';
+import { request } from '../support/http';
+import { deleteAllTodos, startTestApp, type TestApp, workerDatabaseUrl } from '../support/test-app';
 
 const TODOS = '/api/v1/todos';
 const CLIENTS = 50;

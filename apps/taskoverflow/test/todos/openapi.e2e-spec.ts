@@ -1,12 +1,12 @@
-import { INPUT_TIMESTAMP } from '../src/common/input-patterns';
-import { request } from './support/http';
-import { startTestApp, type TestApp } from './support/test-app';
+import { INPUT_TIMESTAMP } from '../../src/common/input-patterns';
+import { request } from '../support/http';
+import { startTestApp, type TestApp } from '../support/test-app';
 import {
   CreateTodoSchema,
   ListTodosQuerySchema,
   TodoSchema,
   UpdateTodoSchema,
-} from '../src/todos/dto/todo.schema';
+} from '../../src/todos/dto/todo.schema';
 
 /** Drops TypeBox's symbol keys, as JSON serialisation does. */
 const asJson = (schema: unknown) => JSON.parse(JSON.stringify(schema));

@@ -1,5 +1,5 @@
-import { deleteAllTodos, startTestApp, type TestApp } from './support/test-app';
-import { request } from './support/http';
+import { deleteAllTodos, startTestApp, type TestApp } from '../support/test-app';
+import { request } from '../support/http';
 
 /** The list's conditional requests (ETag, 304), its per-process cache and paging. */
 describe('GET /api/v1/todos: ETag, cache and paging', () => {

@@ -1,6 +1,6 @@
-import { request } from './support/http';
-import { deleteAllTodos, startTestApp, type TestApp } from './support/test-app';
-import { expectTodo, expectTodoList } from './support/todo-schema-check';
+import { request } from '../support/http';
+import { deleteAllTodos, startTestApp, type TestApp } from '../support/test-app';
+import { expectTodo, expectTodoList } from '../support/todo-schema-check';
 
 const TODOS = '/api/v1/todos';
 

@@ -4,13 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runRunner } from '../../../libs/k6-runner/test/support/runner';
-import { spawnService, type ServiceProcess } from './support/service-process';
-import { workerDatabaseUrl } from './support/test-app';
+import { runRunner } from '@test/k6-runner/support/runner';
+import { spawnService, type ServiceProcess } from '../support/service-process';
+import { workerDatabaseUrl } from '../support/test-app';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../../../..');
 const LOADTEST = path.join(ROOT, 'scripts/loadtest.mjs');
-const PRACTICAL = path.join(__dirname, 'fixtures/practical-planners-and-studiers.js');
+const PRACTICAL = path.join(__dirname, '../fixtures/practical-planners-and-studiers.js');
 
 /** PATH without any k6, so `npm run loadtest` takes the project's runner even where k6 is installed. */
 function pathWithoutK6(): string {

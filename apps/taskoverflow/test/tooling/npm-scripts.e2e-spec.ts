@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { logOf } from '../../../libs/log-analysis/test/synthetic-log';
+import { logOf } from '@test/log-analysis/synthetic-log';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../../../..');
 
 interface Ran {
   code: number;

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const SUPPORT = path.join(__dirname, 'support');
+const ROOT = path.resolve(__dirname, '../../../..');
+const SUPPORT = path.join(__dirname, '../support');
 
 /** The e2e project's settings, for a Jest run of the fixture alone. */
 const config = {
-  rootDir: path.join(__dirname, 'fixtures/quiet-output'),
+  rootDir: path.join(__dirname, '../fixtures/quiet-output'),
   testMatch: ['<rootDir>/*.fixture.ts'],
   transform: {
     '^.+\\.ts$': [
