@@ -1,7 +1,7 @@
 // SMOKE TEST: one VU, one iteration, every endpoint once.
 //
 // Question it answers: does this deployment work at all, and does it keep the
-// API contract of the README (statuses, bodies, JSON errors)? Run it before
+// API contract of docs/api.md (statuses, bodies, JSON errors)? Run it before
 // any heavier test: a load test of a broken service measures nothing.
 //
 //   npm run build && npm run loadtest -- smoke

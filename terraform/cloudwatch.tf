@@ -1,8 +1,8 @@
 ################################################################################
 # CloudWatch: log groups, Logs Insights saved queries, dashboard, alarms
 #
-# Field names in the queries are the service's log schema (README, "The log
-# schema"): request_id, method, url, location, message, route, status_code,
+# Field names in the queries are the service's log schema
+# (docs/observability.md, "The log schema"): request_id, method, url, location, message, route, status_code,
 # duration_ms, query.
 ################################################################################
 

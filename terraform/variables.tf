@@ -50,7 +50,7 @@ variable "tags" {
 
 variable "create_vpc" {
   type        = bool
-  description = "false (default): use the account's default VPC, as the practical did: its default subnets for the ALB and the tasks, plus private subnets added to it for the database. true: create a VPC with public subnets (ALB, and tasks unless enable_nat_gateway) and private subnets (database, and tasks with enable_nat_gateway)."
+  description = "false (default): use the account's default VPC: its default subnets for the ALB and the tasks, plus private subnets added to it for the database. true: create a VPC with public subnets (ALB, and tasks unless enable_nat_gateway) and private subnets (database, and tasks with enable_nat_gateway)."
   default     = false
 }
 

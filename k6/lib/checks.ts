@@ -10,7 +10,7 @@
  *
  *   jq 'select(.request_id == "planners-vu3-it12-r1")' k6/results/planners-and-studiers.service.log
  *
- * or, on AWS, with the Logs Insights query in the README (`filter request_id = "..."`).
+ * or, on AWS, with the Logs Insights query in docs/observability.md (`filter request_id = "..."`).
  */
 import { check } from 'k6';
 import { type ApiResponse, header, isApiError } from './client.ts';

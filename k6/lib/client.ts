@@ -1,5 +1,5 @@
 /**
- * A typed client for the TaskOverflow API (README: "API").
+ * A typed client for the TaskOverflow API (docs/api.md).
  *
  * Every request carries its own X-Request-Id, built from the scenario, the VU
  * and the iteration plus a counter (`planners-vu3-it12-r2`: the second request

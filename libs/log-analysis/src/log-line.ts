@@ -1,6 +1,6 @@
 /**
- * One JSON line of the service's log, with the fields of README's "Tracing a
- * request" that the analysis reads. Other fields are kept but not typed.
+ * One JSON line of the service's log, with the fields of the log schema
+ * (docs/observability.md) that the analysis reads. Other fields are kept but not typed.
  */
 export interface LogLine {
   timestamp: string;

@@ -22,7 +22,7 @@ export interface SyntheticRequest {
 
 const BASE = { service: 'taskoverflow', version: '0.1.0', hostname: 'test', pid: 1 };
 
-/** The lines the service writes for one request, in the README's schema, in time order. */
+/** The lines the service writes for one request, in the log schema of docs/observability.md, in time order. */
 export function requestLines(request: SyntheticRequest): LogLine[] {
   const method = request.method ?? 'GET';
   const route = request.route ?? '/api/v1/todos';

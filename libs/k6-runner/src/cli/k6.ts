@@ -1,7 +1,7 @@
 /**
  * `npm run k6 -- run [flags] <script>`: runs a k6 script as `k6 run` does,
  * with k6's flags, K6_* variables, output and exit codes. The k6 modules and
- * options this runner does not have are refused by name (docs/load-testing.md
+ * options this runner does not have are refused by name (docs/k6-runner.md
  * lists what it covers).
  */
 import { openSync, writeFileSync } from 'node:fs';
