@@ -13,28 +13,9 @@
 import http, { type Params, type RequestBody, type Response } from 'k6/http';
 import exec from 'k6/execution';
 import { API, ENDPOINT, HTTP_TIMEOUT_SECONDS, RUN_ID } from './config.ts';
+import type { NewTodo, Todo, TodoChanges } from './todo.ts';
 
-/** A todo, as the API returns it. Timestamps are UTC, ISO 8601 without an offset. */
-export interface Todo {
-  id: number;
-  title: string;
-  description: string | null;
-  completed: boolean;
-  deadline_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-/** The body of POST /todos: only `title` is required. */
-export interface NewTodo {
-  title: string;
-  description?: string | null;
-  completed?: boolean;
-  deadline_at?: string | null;
-}
-
-/** The body of PUT /todos/:id: the fields to change (at least one). */
-export type TodoChanges = Partial<NewTodo>;
+export type { NewTodo, Todo, TodoChanges } from './todo.ts';
 
 /** The query of GET /todos. */
 export interface ListFilter {

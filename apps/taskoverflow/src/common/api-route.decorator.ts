@@ -23,6 +23,13 @@ export interface ApiRouteSpec {
   body?: TObject;
   /** Counted by RATE_LIMIT_MAX (the default); the health checks are not. */
   rateLimited?: boolean;
+  /**
+   * The handler sends JSON text it did not build (the PostgreSQL-rendered
+   * list): nothing to serialise. Otherwise its 2xx objects are serialised
+   * against their response schemas (fast-json-stringify): a field the schema
+   * does not declare never leaves the service.
+   */
+  sendsJsonText?: boolean;
   responses: Record<
     number,
     {
@@ -69,14 +76,22 @@ const TOO_MANY_REQUESTS = {
  * and the OpenAPI document is generated from the very same objects.
  */
 export function ApiRoute(spec: ApiRouteSpec): MethodDecorator {
-  const { params, querystring, body, rateLimited = true } = spec;
+  const { params, querystring, body, rateLimited = true, sendsJsonText = false } = spec;
   const responses = rateLimited ? { ...spec.responses, 429: TOO_MANY_REQUESTS } : spec.responses;
   const everyAnswer = rateLimited ? { ...COMMON_HEADERS, ...RATE_LIMIT_HEADERS } : COMMON_HEADERS;
+  const serialized = Object.fromEntries(
+    Object.entries(spec.responses)
+      .filter(([status, response]) => status.startsWith('2') && response.schema !== undefined)
+      .map(([status, response]) => [status, response.schema]),
+  );
   // Keys left undefined would make Fastify warn that a schema is missing.
   const validated = Object.fromEntries(
-    Object.entries({ params, querystring, body }).filter(
-      ([, schema]) => schema !== undefined,
-    ),
+    Object.entries({
+      params,
+      querystring,
+      body,
+      response: sendsJsonText || Object.keys(serialized).length === 0 ? undefined : serialized,
+    }).filter(([, schema]) => schema !== undefined),
   );
   return applyDecorators(
     RouteSchema(validated),

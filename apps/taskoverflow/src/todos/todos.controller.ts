@@ -3,7 +3,6 @@ import {
   Controller,
   Delete,
   Get,
-  Header,
   HttpCode,
   NotFoundException,
   Param,
@@ -23,6 +22,7 @@ import {
   DeletedTodoSchema,
   type ListTodosQuery,
   ListTodosQuerySchema,
+  type Todo,
   type TodoIdParams,
   TodoIdParamsSchema,
   TodoListSchema,
@@ -31,8 +31,9 @@ import {
   UpdateTodoSchema,
 } from './dto/todo.schema';
 import { ifNoneMatchMatches } from './if-none-match';
-import { type JsonText, type TodoList, TodosService } from './todos.service';
+import { type TodoList, TodosService } from './todos.service';
 
+/** The list is JSON text rendered by PostgreSQL: its content type is said here; objects get Fastify's. */
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 const badRequest = { description: 'Invalid input', schema: ErrorSchema };
 const notFound = { description: 'No todo with this id', schema: ErrorSchema };
@@ -59,6 +60,7 @@ export class TodosController {
   @ApiRoute({
     summary: 'List todos in creation order',
     querystring: ListTodosQuerySchema,
+    sendsJsonText: true,
     responses: {
       200: {
         description:
@@ -93,7 +95,6 @@ export class TodosController {
   }
 
   @Get(':id')
-  @Header('Content-Type', JSON_CONTENT_TYPE)
   @ApiRoute({
     summary: 'Get one todo',
     params: TodoIdParamsSchema,
@@ -104,13 +105,12 @@ export class TodosController {
       404: notFound,
     },
   })
-  async get(@Param() { id }: TodoIdParams): Promise<JsonText> {
+  async get(@Param() { id }: TodoIdParams): Promise<Todo> {
     return found(await this.todos.get(id));
   }
 
   @Post()
   @HttpCode(201)
-  @Header('Content-Type', JSON_CONTENT_TYPE)
   @ApiRoute({
     summary: 'Create a todo',
     body: CreateTodoSchema,
@@ -134,14 +134,13 @@ export class TodosController {
     @Body() body: CreateTodo,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<JsonText> {
+  ): Promise<Todo> {
     const created = await this.todos.create(body);
     void reply.header('location', `${requestPath(request.url)}/${created.id}`);
-    return created.body;
+    return created;
   }
 
   @Put(':id')
-  @Header('Content-Type', JSON_CONTENT_TYPE)
   @ApiRoute({
     summary: 'Change some fields of a todo',
     params: TodoIdParamsSchema,
@@ -157,12 +156,11 @@ export class TodosController {
   async update(
     @Param() { id }: TodoIdParams,
     @Body() body: UpdateTodo,
-  ): Promise<JsonText> {
+  ): Promise<Todo> {
     return found(await this.todos.update(id, body));
   }
 
   @Delete(':id')
-  @Header('Content-Type', JSON_CONTENT_TYPE)
   @ApiRoute({
     summary: 'Delete a todo (idempotent)',
     params: TodoIdParamsSchema,
@@ -176,12 +174,12 @@ export class TodosController {
       503: unavailable,
     },
   })
-  async remove(@Param() { id }: TodoIdParams): Promise<JsonText> {
-    return (await this.todos.remove(id)) ?? '{}';
+  async remove(@Param() { id }: TodoIdParams): Promise<Todo | Record<string, never>> {
+    return (await this.todos.remove(id)) ?? {};
   }
 }
 
-function found(todo: JsonText | undefined): JsonText {
+function found(todo: Todo | undefined): Todo {
   if (todo === undefined) {
     throw new NotFoundException({ error: 'Todo not found' });
   }

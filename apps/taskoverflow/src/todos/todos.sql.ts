@@ -1,62 +1,32 @@
+import { API_TIMESTAMP_PATTERN, apiTimestampSql } from '@app/database';
+import { TodoSchema } from './dto/todo.schema';
+
 /*
- * PostgreSQL renders the response JSON itself. The list endpoint is what load
- * tests hammer; letting the database produce one text value spares Node the
- * work of parsing rows into objects and serialising them again.
+ * The SQL of the list, which PostgreSQL renders as JSON text itself: the
+ * list is what load tests hammer and pollers fetch again and again, and
+ * letting the database produce one text value spares Node parsing rows into
+ * objects only to serialise them again (measured: docs/capacity.md). Only
+ * TodosRepository runs it.
  */
 
-/** Python's datetime.isoformat() of the UTC time, as the original API rendered it. */
-function isoUtc(column: string): string {
-  const utc = `(${column} AT TIME ZONE 'UTC')`;
-  return (
-    `to_char(${utc}, 'YYYY-MM-DD"T"HH24:MI:SS') || ` +
-    `CASE WHEN extract(microseconds FROM ${utc}) % 1000000 = 0 THEN '' ELSE to_char(${utc}, '.US') END`
-  );
+/** Is this field of the Todo schema a timestamp (it has the API's timestamp pattern)? */
+const isTimestamp = (schema: object) => 'pattern' in schema && schema.pattern === API_TIMESTAMP_PATTERN;
+
+/**
+ * The todo's fields as SQL select expressions over `table`, derived from the
+ * Todo schema: the column names are the schema's field names, and the
+ * timestamps are written by the API's rule.
+ */
+export function todoColumns(table?: string): string {
+  return Object.entries(TodoSchema.properties)
+    .map(([field, schema]) => {
+      const column = table === undefined ? `"${field}"` : `${table}."${field}"`;
+      return isTimestamp(schema) ? `${apiTimestampSql(column)} AS "${field}"` : column;
+    })
+    .join(', ');
 }
 
-const TODO_FIELDS = [
-  'id',
-  'title',
-  'description',
-  'completed',
-  `${isoUtc('deadline_at')} AS deadline_at`,
-  `${isoUtc('created_at')} AS created_at`,
-  `${isoUtc('updated_at')} AS updated_at`,
-].join(', ');
-
-/** One todo as JSON text from `source` (a table expression), in column `body`. */
-function oneAsJson(source: string): string {
-  return `SELECT row_to_json(t)::text AS body FROM (SELECT ${TODO_FIELDS} FROM ${source}) t`;
-}
-
-export const SELECT_TODO = oneAsJson('todos WHERE id = $1');
-
-/** The new todo as JSON text in `body`, and its `id` apart, for the Location header. */
-export const INSERT_TODO =
-  'WITH inserted AS (INSERT INTO todos (title, description, completed, deadline_at) ' +
-  'VALUES ($1, $2, $3, $4) RETURNING *) ' +
-  `SELECT t.id, row_to_json(t)::text AS body FROM (SELECT ${TODO_FIELDS} FROM inserted) t`;
-
-export const DELETE_TODO =
-  'WITH deleted AS (DELETE FROM todos WHERE id = $1 RETURNING *) ' +
-  oneAsJson('deleted');
-
-/** The columns a PUT may change, in the order of the placeholders after $1 (the id). */
-export const UPDATABLE_COLUMNS = [
-  'title',
-  'description',
-  'completed',
-  'deadline_at',
-] as const;
-export type UpdatableColumn = (typeof UPDATABLE_COLUMNS)[number];
-
-export function updateTodo(columns: readonly UpdatableColumn[]): string {
-  const assignments = columns.map((column, i) => `${column} = $${i + 2}`);
-  return (
-    `WITH updated AS (UPDATE todos SET ${[...assignments, 'updated_at = now()'].join(', ')} ` +
-    'WHERE id = $1 RETURNING *) ' +
-    oneAsJson('updated')
-  );
-}
+const TODO_FIELDS = todoColumns();
 
 export interface ListFilter {
   completed?: boolean;

@@ -91,7 +91,7 @@ describe('request tracing in the logs', () => {
         expect(statement).toMatchObject({
           location: 'sql',
           handler: i % 2 ? 'TodosController.list' : 'TodosController.create',
-          query: expect.stringMatching(i % 2 ? /FROM todos/ : /INSERT INTO todos/),
+          query: expect.stringMatching(i % 2 ? /FROM todos/ : /INSERT INTO "todos"/),
           duration_ms: expect.any(Number),
           parameter_count: i % 2 ? 0 : 4,
         });

@@ -1,3 +1,4 @@
+import { API_TIMESTAMP_PATTERN } from '@app/database';
 import { type Static, Type } from '@sinclair/typebox';
 import { INPUT_TIMESTAMP, STORABLE_TEXT } from '../../common/input-patterns';
 
@@ -28,7 +29,7 @@ const OUTPUT_TIMESTAMP_DESCRIPTION =
   'UTC, ISO 8601 without an offset; fractional seconds only when non-zero.';
 
 const OutputTimestamp = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{6})?$',
+  pattern: API_TIMESTAMP_PATTERN,
   description: OUTPUT_TIMESTAMP_DESCRIPTION,
   examples: ['2023-12-04T14:00:00'],
 });

@@ -1,0 +1,14 @@
+import { API_TIMESTAMP_PATTERN, formatApiTimestamp } from './api-timestamp';
+
+describe('formatApiTimestamp', () => {
+  it.each([
+    ['2023-12-04T14:00:00.000Z', '2023-12-04T14:00:00'],
+    ['2023-12-04T14:00:00.500Z', '2023-12-04T14:00:00.500000'],
+    ['2024-02-29T23:59:59.001Z', '2024-02-29T23:59:59.001000'],
+    ['2023-12-04T16:00:00.000+02:00', '2023-12-04T14:00:00'],
+  ])('%s → %s', (input, expected) => {
+    const written = formatApiTimestamp(new Date(input));
+    expect(written).toBe(expected);
+    expect(written).toMatch(new RegExp(API_TIMESTAMP_PATTERN));
+  });
+});
