@@ -71,7 +71,9 @@ export class HttpDrain {
   /**
    * Waits until no connection has come for a moment since the signal: the
    * kernel's accept queue is empty, and (in a cluster) the connections the
-   * primary accepted have been handed over. Then the caller stops listening.
+   * primary accepted have been handed over. Then the caller stops listening
+   * (server.close(), from the application's close), and from that moment
+   * each connection's last answer says `Connection: close`.
    */
   async stopAccepting(): Promise<void> {
     const started = Date.now();
@@ -82,10 +84,22 @@ export class HttpDrain {
       // to be accepted are only seen once the poll phase has run, which setImmediate waits for.
       await new Promise((resolve) => setImmediate(resolve));
     } while (quietFor() < ACCEPT_QUIET_MS && Date.now() - started < ACCEPT_MAX_MS);
-    this.draining = true;
     // Node's close() closes every connection between two requests, even one whose next request is
     // already on its way; closeIdleConnections() below closes a connection only once it is idle.
     this.server.closeIdleConnections = () => undefined;
+    // Clients are told to leave their connections only once the listener is closed: told
+    // earlier, they would reconnect at once, and a connection still in the accept queue when
+    // the listener closes is reset, not refused.
+    const close = this.server.close.bind(this.server);
+    this.server.close = ((callback?: (error?: Error) => void) => {
+      const closed = close(callback);
+      this.startDraining();
+      return closed;
+    }) as Server['close'];
+  }
+
+  private startDraining(): void {
+    this.draining = true;
     for (const tracked of this.connections.values()) {
       for (const response of tracked.inFlight) if (!response.headersSent) this.closeAfter(response, tracked);
     }

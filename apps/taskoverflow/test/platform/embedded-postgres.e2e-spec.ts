@@ -78,8 +78,10 @@ describe('embedded PostgreSQL and the service lifecycle', () => {
     const statuses = results.flatMap((result) => result.statuses);
     expect(statuses.filter((status) => status !== 201)).toEqual([]);
     expect(statuses.length).toBeGreaterThan(20);
-    // Once the service stops listening, a new connection is refused: nothing else ends a writer.
-    expect(new Set(results.map((result) => result.error))).toEqual(new Set(['ECONNREFUSED']));
+    // A writer ends only when its next request, sent after the signal, finds no listener: refused,
+    // or (two workers) reset when the primary had accepted its connection just as the last worker
+    // closed. Never a 503 or a lost write (above and below).
+    for (const result of results) expect(['ECONNREFUSED', 'ECONNRESET']).toContain(result.error);
     expect((await service.exited).code).toBe(0);
     expect(await postmasterPid(dataDir)).toBeUndefined();
     const lines = service.logLines().map((line) => line.message);
