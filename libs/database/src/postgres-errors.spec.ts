@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { databaseFailure, isDataException } from './postgres-errors';
+import { databaseFailure, isDataException, isUniqueViolation } from './postgres-errors';
 import { QueryDeadlineError } from './query-deadline';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -52,6 +52,14 @@ describe('databaseFailure', () => {
     expect(databaseFailure(new TypeError('x is undefined'))).toBeUndefined();
     expect(databaseFailure('ECONNREFUSED')).toBeUndefined();
     expect(databaseFailure(undefined)).toBeUndefined();
+  });
+});
+
+describe('isUniqueViolation', () => {
+  it('is 23505 in a QueryFailedError only', () => {
+    expect(isUniqueViolation(failedQuery(withCode('23505')))).toBe(true);
+    expect(isUniqueViolation(failedQuery(withCode('23503')))).toBe(false);
+    expect(isUniqueViolation(withCode('23505'))).toBe(false);
   });
 });
 

@@ -15,6 +15,14 @@ export function isDataException(error: unknown): error is QueryFailedError {
 }
 
 /**
+ * 23505, unique_violation: the row would duplicate a unique value (a name
+ * taken, say). The request conflicts with the data: a 409, not a fault.
+ */
+export function isUniqueViolation(error: unknown): error is QueryFailedError {
+  return error instanceof QueryFailedError && (error.driverError as { code?: unknown })?.code === '23505';
+}
+
+/**
  * Why the database could not serve a request, when it is a passing condition
  * rather than a bug: `unavailable` (cannot be reached, shutting down or
  * starting up, out of connections) or `timeout` (no answer, or no free

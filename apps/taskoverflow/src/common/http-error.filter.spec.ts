@@ -38,6 +38,13 @@ describe('toErrorResponse', () => {
     expect(response.body.error).toBe('The database cannot store a value of this request');
   });
 
+  it('answers a unique violation (23505) with 409, not a 500', () => {
+    expect(toErrorResponse(pgError('23505', 'duplicate key value violates unique constraint "labels_name"'))).toEqual({
+      status: 409,
+      body: { error: 'Conflict: a value of this request must be unique and is taken' },
+    });
+  });
+
   it('answers a request body that broke off (Fastify marks it 4xx) with that status, not a 500', () => {
     const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
     expect(toErrorResponse(aborted)).toEqual({
@@ -66,7 +73,7 @@ describe('toErrorResponse', () => {
   });
 
   it('answers anything else with a bare 500: no message, no stack', () => {
-    expect(toErrorResponse(pgError('23505', 'duplicate key value'))).toEqual({
+    expect(toErrorResponse(pgError('42P01', 'relation "todos" does not exist'))).toEqual({
       status: 500,
       body: { error: 'Internal server error' },
     });

@@ -1,4 +1,4 @@
-import { type DatabaseFailure, databaseFailure, isDataException } from '@app/database';
+import { type DatabaseFailure, databaseFailure, isDataException, isUniqueViolation } from '@app/database';
 import {
   type ArgumentsHost,
   Catch,
@@ -88,6 +88,12 @@ export function toErrorResponse(error: unknown): ErrorResponse {
         error: 'The database cannot store a value of this request',
         details: [{ field: 'body', message: error.message }],
       },
+    };
+  }
+  if (isUniqueViolation(error)) {
+    return {
+      status: HttpStatus.CONFLICT,
+      body: { error: 'Conflict: a value of this request must be unique and is taken' },
     };
   }
   return {
