@@ -95,7 +95,7 @@ export class HttpDrain {
       const closed = close(callback);
       this.startDraining();
       return closed;
-    }) as Server['close'];
+    });
   }
 
   private startDraining(): void {
