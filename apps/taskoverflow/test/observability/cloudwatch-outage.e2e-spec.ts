@@ -120,8 +120,11 @@ describe('CloudWatch Logs failing for minutes: the service does not notice', () 
     expect(failing.failures).toBe(0);
     // The rate held: nothing queued up behind the logs.
     expect(failing.requests).toBeGreaterThanOrEqual(0.9 * RATE * SECONDS);
-    // Generous: the machine is shared, and p99 of a few hundred requests is noisy.
-    expect(failing.p99Ms).toBeLessThanOrEqual(healthy.p99Ms * 3 + 25);
+    // No request waits for CloudWatch: one held behind a PutLogEvents call (the SDK's timeouts
+    // and retries) would take seconds. The shipper's thread and the garbage collector competing
+    // for the CPU do add tens of ms to a p99 of a few hundred requests (up to 94 ms against 20 ms
+    // healthy on Node 24): a guard, not a measurement; the numbers are printed on failure.
+    expect(failing.p99Ms).toBeLessThan(healthy.p99Ms * 3 + 250);
     // A coarse guard against runaway growth (1000 requests logged 17 MB, the
     // shipper holds 10 MiB at most; on Node 24 the young generation alone
     // grows by up to ~150 MiB under this load); the drop report above and the
@@ -134,14 +137,14 @@ describe('CloudWatch Logs failing for minutes: the service does not notice', () 
     );
   }
 
-  it('throttled (every PutLogEvents answered ThrottlingException): no errors, latency as before, the buffer bounded', async () => {
+  it('throttled (every PutLogEvents answered ThrottlingException): no errors, no request held up, the buffer bounded', async () => {
     await compare(
       () => cloudWatch.failNext('PutLogEvents', Number.MAX_SAFE_INTEGER, 'ThrottlingException'),
       /PutLogEvents failed \(ThrottlingException/,
     );
   }, 40_000);
 
-  it('unreachable (connections refused): no errors, latency as before, the buffer bounded; once back, it gets the newest events and the count of the others', async () => {
+  it('unreachable (connections refused): no errors, no request held up, the buffer bounded; once back, it gets the newest events and the count of the others', async () => {
     let downAt = 0;
     await compare(
       async () => {
