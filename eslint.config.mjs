@@ -35,10 +35,25 @@ export default tseslint.config(
       '@typescript-eslint/no-base-to-string': 'off',
       'no-restricted-globals': [
         'error',
-        ...['process', 'require', 'Buffer', 'fetch', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask',
-          'structuredClone', 'TextDecoder', 'TextEncoder', 'URL', 'performance', 'atob', 'btoa'].map((name) => ({
+        ...[
+          'process',
+          'require',
+          'Buffer',
+          'fetch',
+          'setTimeout',
+          'setInterval',
+          'setImmediate',
+          'queueMicrotask',
+          'structuredClone',
+          'TextDecoder',
+          'TextEncoder',
+          'URL',
+          'performance',
+          'atob',
+          'btoa',
+        ].map((name) => ({
           name,
-          message: 'vu/js runs inside the script\'s context, which has ECMAScript built-ins only (as k6 has)',
+          message: "vu/js runs inside the script's context, which has ECMAScript built-ins only (as k6 has)",
         })),
       ],
     },

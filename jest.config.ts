@@ -38,10 +38,7 @@ const config: Config = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: [
-        '<rootDir>/apps/*/src/**/*.spec.ts',
-        '<rootDir>/libs/*/src/**/*.spec.ts',
-      ],
+      testMatch: ['<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/libs/*/src/**/*.spec.ts'],
     },
     {
       ...common,
@@ -57,8 +54,7 @@ const config: Config = {
       testMatch: ['<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/test/**/*.e2e-spec.ts'],
       // One embedded PostgreSQL for the run, one database per Jest worker.
       globalSetup: '<rootDir>/apps/taskoverflow/test/support/global-setup.ts',
-      globalTeardown:
-        '<rootDir>/apps/taskoverflow/test/support/global-teardown.ts',
+      globalTeardown: '<rootDir>/apps/taskoverflow/test/support/global-teardown.ts',
     },
   ],
 };

@@ -18,9 +18,7 @@ app.get('/api/v1/todos', async () => {
 });
 
 app.get('/api/v1/todos/:id', async (request, reply) => {
-  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM todos WHERE id = $1`, [
-    Number(request.params.id),
-  ]);
+  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM todos WHERE id = $1`, [Number(request.params.id)]);
   return rows[0] ?? reply.code(404).send({ error: 'Todo not found' });
 });
 

@@ -46,7 +46,9 @@ function rssMegabytes(pid) {
 }
 
 function run(args) {
-  const child = spawn(process.execPath, [RUNNER, 'run', '--no-color', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [RUNNER, 'run', '--no-color', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -68,7 +70,17 @@ try {
   }
   starts.sort((a, b) => a - b);
 
-  const idle = run(['--vus', String(vus), '--duration', `${seconds + 15}s`, '-e', `BASE=${base}`, '-e', 'SLEEP=10', IDLE]);
+  const idle = run([
+    '--vus',
+    String(vus),
+    '--duration',
+    `${seconds + 15}s`,
+    '-e',
+    `BASE=${base}`,
+    '-e',
+    'SLEEP=10',
+    IDLE,
+  ]);
   const began = performance.now();
   let initMs;
   while (initMs === undefined) {

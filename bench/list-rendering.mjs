@@ -31,12 +31,21 @@ const lists = Number(options.lists);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'taskoverflow-list-bench-'));
 chmodSync(dir, 0o755);
-const postgres = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 0, database: 'bench' }, {
-  log: () => undefined,
-  warn: () => undefined,
-  error: (message) => console.error(message),
+const postgres = await startEmbeddedPostgres(
+  { dataDir: path.join(dir, 'pg'), port: 0, database: 'bench' },
+  {
+    log: () => undefined,
+    warn: () => undefined,
+    error: (message) => console.error(message),
+  },
+);
+const dataSource = new DataSource({
+  type: 'postgres',
+  url: postgres.url,
+  ...schema,
+  migrationsRun: true,
+  logging: false,
 });
-const dataSource = new DataSource({ type: 'postgres', url: postgres.url, ...schema, migrationsRun: true, logging: false });
 
 /** The ways to answer GET /todos, each returning the body as bytes. */
 const WAYS = {
@@ -45,7 +54,8 @@ const WAYS = {
     const [row] = await dataSource.query(sql, parameters);
     return Buffer.from(row.body);
   },
-  rows: async () => Buffer.from(JSON.stringify(await dataSource.query(`SELECT ${todoColumns()} FROM todos ORDER BY id`))),
+  rows: async () =>
+    Buffer.from(JSON.stringify(await dataSource.query(`SELECT ${todoColumns()} FROM todos ORDER BY id`))),
   entities: async () => {
     const todos = await dataSource.getRepository(TodoEntity).find({ order: { id: 'ASC' } });
     return Buffer.from(

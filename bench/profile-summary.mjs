@@ -51,7 +51,8 @@ for (const file of files) {
   const share = (count) => `${((100 * count) / window.length).toFixed(1).padStart(5)} %`;
   const print = (title, map) => {
     console.log(`\n${title}`);
-    for (const [key, count] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${share(count)}  ${key}`);
+    for (const [key, count] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top))
+      console.log(`${share(count)}  ${key}`);
   };
   console.log(`${path.basename(file)}: ${window.length} busy samples`);
   print('self time by function', self);

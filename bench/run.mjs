@@ -42,7 +42,6 @@ const K6_RUNNER_WARMUP_S = 10;
 const RESULTS = path.join(ROOT, 'bench/results');
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
-
 /** Named configurations: how the server is started. */
 const ONE_PROCESS = { WEB_CONCURRENCY: '1' };
 const CONFIGS = {
@@ -161,7 +160,8 @@ for (const [name, pattern, kind, least] of [
 
 const pick = (names, table, what) =>
   names.split(',').map((name) => {
-    if (!(name in table)) usageError(`unknown ${what} ${JSON.stringify(name)}; known: ${Object.keys(table).join(', ')}`);
+    if (!(name in table))
+      usageError(`unknown ${what} ${JSON.stringify(name)}; known: ${Object.keys(table).join(', ')}`);
     return name;
   });
 const configs = pick(options.configs, CONFIGS, 'config');
@@ -239,25 +239,29 @@ async function measure(configName, scenarioName, database) {
       options['capacity-p99'] === undefined
         ? {}
         : await findCapacity(load, Number(options['capacity-p99']), server.pid);
-    const results = [{
-      config: configName,
-      scenario: scenarioName,
-      generator: 'autocannon',
-      requests_per_second: Math.round(run.requests.average),
-      latency_p50_ms: run.latency.p50,
-      latency_p99_ms: run.latency.p99,
-      requests: run.requests.total,
-      errors: run.errors + run.timeouts,
-      non_2xx: run.non2xx,
-      server_cpu_ms_per_request: Number((cpuMs / Math.max(1, run.requests.total)).toFixed(3)),
-      // Embedded PostgreSQL only: what each request costs the database, for sizing RDS.
-      db_cpu_ms_per_request:
-        dbCpuMs === undefined ? undefined : Number((dbCpuMs / Math.max(1, run.requests.total)).toFixed(3)),
-      rss_mb: Math.round(rssBytes(server.pid) / 2 ** 20),
-      generator_cpu_ms_per_request: Number(((ownCpu.user + ownCpu.system) / 1000 / Math.max(1, run.requests.total)).toFixed(3)),
-      generator_rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
-      ...capacity,
-    }];
+    const results = [
+      {
+        config: configName,
+        scenario: scenarioName,
+        generator: 'autocannon',
+        requests_per_second: Math.round(run.requests.average),
+        latency_p50_ms: run.latency.p50,
+        latency_p99_ms: run.latency.p99,
+        requests: run.requests.total,
+        errors: run.errors + run.timeouts,
+        non_2xx: run.non2xx,
+        server_cpu_ms_per_request: Number((cpuMs / Math.max(1, run.requests.total)).toFixed(3)),
+        // Embedded PostgreSQL only: what each request costs the database, for sizing RDS.
+        db_cpu_ms_per_request:
+          dbCpuMs === undefined ? undefined : Number((dbCpuMs / Math.max(1, run.requests.total)).toFixed(3)),
+        rss_mb: Math.round(rssBytes(server.pid) / 2 ** 20),
+        generator_cpu_ms_per_request: Number(
+          ((ownCpu.user + ownCpu.system) / 1000 / Math.max(1, run.requests.total)).toFixed(3),
+        ),
+        generator_rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+        ...capacity,
+      },
+    ];
     if (options['with-k6-runner']) results.push(await runK6Runner(url, configName, scenarioName, server.pid));
     return results;
   } finally {
@@ -315,9 +319,22 @@ async function runK6Runner(url, configName, scenarioName, serverPid) {
   const runner = spawn(
     process.execPath,
     [
-      K6_RUNNER, 'run', '--no-color', '--summary-export', summaryFile,
-      '-e', `BASE=${url}`, '-e', `SCENARIO=${scenarioName}`, '-e', `VUS=${options.connections}`,
-      '-e', `WARMUP=${K6_RUNNER_WARMUP_S}`, '-e', `DURATION=${options.duration}`, K6_LOAD,
+      K6_RUNNER,
+      'run',
+      '--no-color',
+      '--summary-export',
+      summaryFile,
+      '-e',
+      `BASE=${url}`,
+      '-e',
+      `SCENARIO=${scenarioName}`,
+      '-e',
+      `VUS=${options.connections}`,
+      '-e',
+      `WARMUP=${K6_RUNNER_WARMUP_S}`,
+      '-e',
+      `DURATION=${options.duration}`,
+      K6_LOAD,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -326,7 +343,11 @@ async function runK6Runner(url, configName, scenarioName, serverPid) {
   let last = { cpu: 0, serverCpu: 0, rss: 0 };
   const poll = setInterval(() => {
     try {
-      last = { cpu: cpuMilliseconds(runner.pid), serverCpu: cpuMilliseconds(serverPid), rss: Math.max(last.rss, rssBytes(runner.pid)) };
+      last = {
+        cpu: cpuMilliseconds(runner.pid),
+        serverCpu: cpuMilliseconds(serverPid),
+        rss: Math.max(last.rss, rssBytes(runner.pid)),
+      };
     } catch {
       // it has just ended: the last reading stands
     }
@@ -393,7 +414,11 @@ async function openDatabase() {
   const dataDir = path.join(dir, 'pg');
   const server = await startEmbeddedPostgres({ dataDir, port: 0, database: 'bench' });
   // The schema comes from the service's own migrations: start it once.
-  const migrate = startService({ env: { ...process.env, DATABASE_URL: server.url, LOG_LEVEL: 'warn' }, port: 0, output: 'ignore' });
+  const migrate = startService({
+    env: { ...process.env, DATABASE_URL: server.url, LOG_LEVEL: 'warn' },
+    port: 0,
+    output: 'ignore',
+  });
   const client = new pg.Client({ connectionString: server.url });
   await client.connect();
   for (let attempt = 0; attempt < 300; attempt++) {
@@ -433,7 +458,9 @@ async function seed(url, count) {
 function report(results) {
   console.table(results);
   const bare = Object.fromEntries(
-    results.filter((result) => result.config === 'bare').map((result) => [`${result.scenario} ${result.generator}`, result]),
+    results
+      .filter((result) => result.config === 'bare')
+      .map((result) => [`${result.scenario} ${result.generator}`, result]),
   );
   for (const result of results) {
     const reference = bare[`${result.scenario} ${result.generator}`];
@@ -445,7 +472,12 @@ function report(results) {
     console.table(
       results
         .filter((result) => result.throughput_vs_bare !== undefined)
-        .map(({ config, scenario, generator, throughput_vs_bare }) => ({ config, scenario, generator, throughput_vs_bare })),
+        .map(({ config, scenario, generator, throughput_vs_bare }) => ({
+          config,
+          scenario,
+          generator,
+          throughput_vs_bare,
+        })),
     );
   }
   const file = path.join(RESULTS, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);

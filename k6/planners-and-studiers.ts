@@ -119,7 +119,10 @@ export function setup(): SetupData {
       description: 'seeded by planners-and-studiers',
       deadline_at: deadline,
     });
-    checkCall(created, { 'setup: seed todo created (201)': statusIs(201), 'setup: seed todo returned': bodyHasShape() });
+    checkCall(created, {
+      'setup: seed todo created (201)': statusIs(201),
+      'setup: seed todo returned': bodyHasShape(),
+    });
     if (created.data !== undefined) seeded.push(created.data.id);
   }
   return { seeded };

@@ -95,7 +95,8 @@ export default function smoke(): void {
       checkCall(all, {
         'GET /todos is 200': statusIs(200),
         'GET /todos is an array of todos': bodyHasShape(),
-        'GET /todos holds both new todos': (c) => ids(c.data).includes(openTodo.id) && ids(c.data).includes(doneTodo.id),
+        'GET /todos holds both new todos': (c) =>
+          ids(c.data).includes(openTodo.id) && ids(c.data).includes(doneTodo.id),
       });
 
       const completed = client.list({ completed: true });
@@ -186,12 +187,20 @@ export default function smoke(): void {
     });
 
     const unknownField = client.send(
-      { method: 'POST', path: '/api/v1/todos', name: 'POST /api/v1/todos', body: { title: badTitle, priority: 'high' } },
+      {
+        method: 'POST',
+        path: '/api/v1/todos',
+        name: 'POST /api/v1/todos',
+        body: { title: badTitle, priority: 'high' },
+      },
       { expect: [400] },
     );
     checkCall(unknownField, {
       'unknown field is 400': statusIs(400),
-      'unknown field answers "Invalid request body" naming body.priority': errorIs('Invalid request body', 'body.priority'),
+      'unknown field answers "Invalid request body" naming body.priority': errorIs(
+        'Invalid request body',
+        'body.priority',
+      ),
     });
 
     const badId = client.get('abc', { expect: [400] });
@@ -221,7 +230,9 @@ export default function smoke(): void {
     );
     checkCall(wrongType, {
       'text/plain body is 400': statusIs(400),
-      'text/plain body answers "Content-Type must be application/json"': errorIs('Content-Type must be application/json'),
+      'text/plain body answers "Content-Type must be application/json"': errorIs(
+        'Content-Type must be application/json',
+      ),
     });
 
     const tooLarge = client.send(

@@ -148,7 +148,10 @@ function findEngine() {
     }
   }
   if (!existsSync(RUNNER_ENTRY)) {
-    fail(EXIT_USAGE, `k6 is not installed and the project's runner is not built (${relative(RUNNER_ENTRY)}): run \`npm run build\` first.`);
+    fail(
+      EXIT_USAGE,
+      `k6 is not installed and the project's runner is not built (${relative(RUNNER_ENTRY)}): run \`npm run build\` first.`,
+    );
   }
   return {
     command: process.execPath,
@@ -227,7 +230,8 @@ async function waitUntilReady(base, timeoutMs) {
     if (stopRequested !== undefined) interrupted.abort(stopRequested);
     await service.waitUntilReady(base, { timeoutMs, signal: interrupted.signal });
   } catch (error) {
-    if (interrupted.signal.aborted) throw Object.assign(new Error(`${interrupted.signal.reason} received`), { signal: interrupted.signal.reason });
+    if (interrupted.signal.aborted)
+      throw Object.assign(new Error(`${interrupted.signal.reason} received`), { signal: interrupted.signal.reason });
     throw error;
   } finally {
     stopListeners.delete(listener);
@@ -273,16 +277,20 @@ function runK6(engine, scenario, k6Args, environment) {
 function reportFailedChecks(consoleLog, serviceLog) {
   let lines;
   try {
-    lines = readFileSync(consoleLog, 'utf8').split('\n').filter((line) => line.includes('check failed'));
+    lines = readFileSync(consoleLog, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('check failed'));
   } catch {
     return;
   }
   if (lines.length === 0) return;
   say(`${lines.length} failed check line${lines.length === 1 ? '' : 's'} (all in ${relative(consoleLog)}):`);
-  for (const line of lines.slice(0, FAILED_CHECKS_SHOWN)) process.stderr.write(`  ${line.replace(/^\S+\[\d+\]\s*/, '')}\n`);
+  for (const line of lines.slice(0, FAILED_CHECKS_SHOWN))
+    process.stderr.write(`  ${line.replace(/^\S+\[\d+\]\s*/, '')}\n`);
   const id = /request_id=([A-Za-z0-9._:-]+)/.exec(lines[0])?.[1];
   if (id === undefined) return;
-  const source = serviceLog === undefined ? '<the service\'s log file | --cloudwatch <log group>>' : relative(serviceLog);
+  const source =
+    serviceLog === undefined ? "<the service's log file | --cloudwatch <log group>>" : relative(serviceLog);
   say(`follow one through the service: npm run trace -- ${id} ${source}`);
 }
 
@@ -316,7 +324,9 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const k6Environment = { ...process.env, RESULTS_DIR: resultsDir };
   const consoleLog = path.join(resultsDir, `${scenario}.console.log`);
-  const engineArgs = k6Args.some((arg) => arg.startsWith('--console-output')) ? k6Args : ['--console-output', consoleLog, ...k6Args];
+  const engineArgs = k6Args.some((arg) => arg.startsWith('--console-output'))
+    ? k6Args
+    : ['--console-output', consoleLog, ...k6Args];
 
   const endpoint = env('ENDPOINT');
   if (endpoint !== undefined) {
@@ -359,7 +369,9 @@ async function main() {
       await stopService();
       return exitCodeOf(null, error.signal);
     }
-    say(`${error.message}\n--- ${relative(logFile)} (last lines)\n${tail(logFile)}\n--- ${relative(errorFile)}\n${tail(errorFile)}`);
+    say(
+      `${error.message}\n--- ${relative(logFile)} (last lines)\n${tail(logFile)}\n--- ${relative(errorFile)}\n${tail(errorFile)}`,
+    );
     await stopService();
     return EXIT_SERVICE;
   }

@@ -38,7 +38,10 @@ function expression(value) {
  * @param {string} text
  */
 function prose(text) {
-  return text.replace(/\s*\n\s*/g, ' ').replace(/[|*]/g, '\\$&').replace(/</g, '&lt;');
+  return text
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/[|*]/g, '\\$&')
+    .replace(/</g, '&lt;');
 }
 
 /**
@@ -82,8 +85,7 @@ export async function readModule(dir) {
       });
     }
   }
-  const byName = (/** @type {{ name: string }} */ a, /** @type {{ name: string }} */ b) =>
-    a.name.localeCompare(b.name);
+  const byName = (/** @type {{ name: string }} */ a, /** @type {{ name: string }} */ b) => a.name.localeCompare(b.name);
   return { variables: variables.sort(byName), outputs: outputs.sort(byName) };
 }
 
@@ -146,7 +148,9 @@ async function main(argv) {
   const updated = replaceBetweenMarkers(readme, renderTables(await readModule(dir)));
   if (!check) {
     if (updated !== readme) await writeFile(readmePath, updated);
-    console.log(`${path.relative(process.cwd(), readmePath) || readmePath}: ${updated === readme ? 'up to date' : 'updated'}`);
+    console.log(
+      `${path.relative(process.cwd(), readmePath) || readmePath}: ${updated === readme ? 'up to date' : 'updated'}`,
+    );
     return 0;
   }
   if (updated === readme) return 0;

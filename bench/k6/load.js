@@ -47,7 +47,9 @@ const ITERATIONS = {
   'list-100': list,
   'list-1000': list,
   'get-one': () =>
-    http.get(`${BASE}/api/v1/todos/${1 + Math.floor(Math.random() * 100)}`, { tags: { name: 'GET /api/v1/todos/:id' } }),
+    http.get(`${BASE}/api/v1/todos/${1 + Math.floor(Math.random() * 100)}`, {
+      tags: { name: 'GET /api/v1/todos/:id' },
+    }),
   'create-delete': createDelete,
   'practical-mix': () => {
     for (let i = 0; i < 17; i++) list();

@@ -44,13 +44,18 @@ describe('docker/Dockerfile', () => {
 
   it('runs with production dependencies only, so no embedded PostgreSQL', () => {
     expect(
-      dockerfile.getInstructions().filter((i) => i.getKeyword() === 'RUN').map(args),
+      dockerfile
+        .getInstructions()
+        .filter((i) => i.getKeyword() === 'RUN')
+        .map(args),
     ).toContain('npm ci --omit=dev --no-audit --no-fund');
     const copies = all('COPY').map(args);
     expect(copies).toContain('/app/node_modules ./node_modules');
-    expect(all('COPY').find((i) => args(i) === '/app/node_modules ./node_modules')?.getTextContent()).toMatch(
-      /--from=production-dependencies /,
-    );
+    expect(
+      all('COPY')
+        .find((i) => args(i) === '/app/node_modules ./node_modules')
+        ?.getTextContent(),
+    ).toMatch(/--from=production-dependencies /);
     const manifest = JSON.parse(read('package.json')) as {
       dependencies: Record<string, string>;
       devDependencies: Record<string, string>;
@@ -78,9 +83,7 @@ describe('docker/Dockerfile', () => {
   });
 
   it('sets only environment variables that the service or the platform reads', () => {
-    const names = dockerfile
-      .getENVs()
-      .flatMap((env) => env.getProperties().map((property) => property.getName()));
+    const names = dockerfile.getENVs().flatMap((env) => env.getProperties().map((property) => property.getName()));
     expect(names).toEqual(['NODE_ENV', 'PORT', 'HOST']);
     for (const name of names) expect([...CONFIG_VARIABLES, ...PLATFORM_VARIABLES]).toContain(name);
   });
@@ -137,9 +140,7 @@ describe('docker/docker-compose.yml', () => {
     expect(app.build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile' });
     expect(app.ports).toEqual(['6400:6400']);
     expect(app.depends_on).toEqual({ database: { condition: 'service_healthy' } });
-    expect(app.environment?.DATABASE_URL).toBe(
-      'postgres://taskoverflow:taskoverflow@database:5432/taskoverflow',
-    );
+    expect(app.environment?.DATABASE_URL).toBe('postgres://taskoverflow:taskoverflow@database:5432/taskoverflow');
   });
 
   it('runs the app read-only, with /tmp in memory, no capabilities and no privilege gain, as in production', () => {
@@ -165,10 +166,7 @@ describe('docker/docker-compose.yml', () => {
   });
 
   it('gives the app only environment variables that the service or the platform reads', () => {
-    const names = [
-      ...Object.keys(app.environment ?? {}),
-      ...Object.keys(cloudWatch.services.app.environment ?? {}),
-    ];
+    const names = [...Object.keys(app.environment ?? {}), ...Object.keys(cloudWatch.services.app.environment ?? {})];
     for (const name of names) expect([...CONFIG_VARIABLES, ...PLATFORM_VARIABLES]).toContain(name);
   });
 

@@ -52,9 +52,7 @@ export function reportFailure<T>(call: ApiResponse<T>, failed: string[]): void {
   // The id the service logged: the one it echoed, else the one sent.
   const requestId = header(res, 'X-Request-Id') ?? call.requestId;
   const answer =
-    res.status === 0
-      ? `got no answer (${res.error || 'no response'})`
-      : `answered ${res.status}${describeBody(call)}`;
+    res.status === 0 ? `got no answer (${res.error || 'no response'})` : `answered ${res.status}${describeBody(call)}`;
   console.error(
     `check failed [${failed.join(', ')}]: ${res.request.method} ${res.request.url} ${answer} (request_id=${requestId})`,
   );

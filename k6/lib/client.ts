@@ -237,15 +237,25 @@ export class TodoClient {
 
   /** GET /health: 200 `{"status":"ok"}` while the process runs. */
   health(options?: CallOptions): ApiResponse<{ status: string }> {
-    return this.call('GET', `${this.api}/health`, 'GET /api/v1/health', undefined, options, (v) =>
-      isRecord(v) && typeof v.status === 'string',
+    return this.call(
+      'GET',
+      `${this.api}/health`,
+      'GET /api/v1/health',
+      undefined,
+      options,
+      (v) => isRecord(v) && typeof v.status === 'string',
     );
   }
 
   /** GET /health/ready: 200 when the database answers, 503 when not. */
   ready(options?: CallOptions): ApiResponse<{ status: string }> {
-    return this.call('GET', `${this.api}/health/ready`, 'GET /api/v1/health/ready', undefined, options, (v) =>
-      isRecord(v) && typeof v.status === 'string',
+    return this.call(
+      'GET',
+      `${this.api}/health/ready`,
+      'GET /api/v1/health/ready',
+      undefined,
+      options,
+      (v) => isRecord(v) && typeof v.status === 'string',
     );
   }
 
@@ -276,8 +286,13 @@ export class TodoClient {
 
   /** DELETE /todos/:id: 200 with the deleted todo, or 200 `{}` when there was none. */
   remove(id: number | string, options?: CallOptions): ApiResponse<Deleted> {
-    return this.call('DELETE', this.todoUrl(id), 'DELETE /api/v1/todos/:id', undefined, options, (v) =>
-      isTodo(v) || isEmptyObject(v),
+    return this.call(
+      'DELETE',
+      this.todoUrl(id),
+      'DELETE /api/v1/todos/:id',
+      undefined,
+      options,
+      (v) => isTodo(v) || isEmptyObject(v),
     );
   }
 
@@ -287,7 +302,8 @@ export class TodoClient {
     if (request.body !== undefined && request.contentType !== null) {
       headers['Content-Type'] = request.contentType ?? 'application/json';
     }
-    const body = typeof request.body === 'string' || request.body === undefined ? request.body : JSON.stringify(request.body);
+    const body =
+      typeof request.body === 'string' || request.body === undefined ? request.body : JSON.stringify(request.body);
     return this.request(
       request.method,
       `${this.endpoint}${request.path}`,

@@ -50,11 +50,7 @@ export function envNumber(name: string, fallback: number, rule: NumberRule = {})
 }
 
 /** A whole-number knob (VUs, iterations): see envNumber. */
-export function envInteger(
-  name: string,
-  fallback: number,
-  rule: Omit<NumberRule, 'integer'> = {},
-): number {
+export function envInteger(name: string, fallback: number, rule: Omit<NumberRule, 'integer'> = {}): number {
   return envNumber(name, fallback, { ...rule, integer: true });
 }
 

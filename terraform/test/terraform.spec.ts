@@ -96,8 +96,7 @@ const FARGATE_MEMORY_BY_CPU: Record<string, number[]> = {
 
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy), plus 0 = never expire. */
 const CLOUDWATCH_RETENTION_DAYS = [
-  0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-  3288, 3653,
+  0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
 // ---------------------------------------------------------------------------
@@ -493,9 +492,7 @@ describe('encryption at rest', () => {
     expect(db().storage_encrypted).toBe(true);
     expect(db().kms_key_id).toBe('${var.kms_key_arn}');
     expect(db().master_user_secret_kms_key_id).toBe('${var.kms_key_arn}');
-    expect(db().performance_insights_kms_key_id).toBe(
-      '${var.performance_insights_enabled ? var.kms_key_arn : null}',
-    );
+    expect(db().performance_insights_kms_key_id).toBe('${var.performance_insights_enabled ? var.kms_key_arn : null}');
   });
 
   it('encrypts every CloudWatch log group with the key when one is given', () => {
@@ -514,14 +511,7 @@ describe('encryption at rest', () => {
 
 describe('secrets', () => {
   it('writes no literal password anywhere', () => {
-    const everything = entries([
-      tf.resource,
-      tf.data,
-      tf.locals,
-      tf.variable,
-      tf.output,
-      tf.provider,
-    ]);
+    const everything = entries([tf.resource, tf.data, tf.locals, tf.variable, tf.output, tf.provider]);
     const passwordKeys = everything.filter(([key]) => /passw(or)?d/i.test(key));
     // The only password-named argument is the flag that hands the password to RDS.
     expect(passwordKeys).toEqual([['manage_master_user_password', true]]);
@@ -540,7 +530,10 @@ describe('secrets', () => {
       /\b[\w-]*(passw(or)?d|passphrase|secret|token|api_?key|access_?key|private_?key)[\w-]*"?\s*[=:]\s*"(?!\$\{)[^"]+"/i;
     for (const file of files) {
       const text = readFileSync(path.join(dir, file), 'utf8');
-      expect({ file, awsAccessKeyId: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(text) }).toEqual({ file, awsAccessKeyId: false });
+      expect({ file, awsAccessKeyId: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/.test(text) }).toEqual({
+        file,
+        awsAccessKeyId: false,
+      });
       expect({ file, pem: /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text) }).toEqual({ file, pem: false });
       expect({ file, line: text.split('\n').find((line) => assigned.test(line)) }).toEqual({ file, line: undefined });
       // Connection strings with a password in them (postgres://user:password@host).
@@ -660,7 +653,12 @@ describe('network exposure', () => {
     }));
     expect(egress).toEqual(
       expect.arrayContaining([
-        { from: '${aws_security_group.alb.id}', to: '${aws_security_group.service.id}', port: '${local.container_port}', toPort: '${local.container_port}' },
+        {
+          from: '${aws_security_group.alb.id}',
+          to: '${aws_security_group.service.id}',
+          port: '${local.container_port}',
+          toPort: '${local.container_port}',
+        },
         { from: '${aws_security_group.service.id}', to: '${aws_security_group.db.id}', port: 5432, toPort: 5432 },
         { from: '${aws_security_group.service.id}', to: '0.0.0.0/0', port: 443, toPort: 443 },
       ]),
@@ -799,7 +797,7 @@ describe('the ECS service', () => {
     expect(definition().essential).toBe(true);
   });
 
-  it('runs the container read-only, as the image\'s unprivileged user, with every capability dropped', () => {
+  it("runs the container read-only, as the image's unprivileged user, with every capability dropped", () => {
     const d = definition();
     expect(d.readonlyRootFilesystem).toBe(true);
     // Nothing writable is mounted back in: no volumes, no mount points.
@@ -859,7 +857,11 @@ describe('the ECS service', () => {
     });
     const policies = Object.values(resources('aws_appautoscaling_policy')).map((p) => {
       const config = block(p, 'target_tracking_scaling_policy_configuration');
-      return { type: p.policy_type, metric: block(config, 'predefined_metric_specification'), target: config.target_value };
+      return {
+        type: p.policy_type,
+        metric: block(config, 'predefined_metric_specification'),
+        target: config.target_value,
+      };
     });
     expect(policies).toEqual(
       expect.arrayContaining([
@@ -891,7 +893,11 @@ describe('the load balancer', () => {
     const logs = blocks(obj(lb.dynamic), 'access_logs');
     expect(logs).toHaveLength(1);
     expect(logs[0].for_each).toBe('${var.alb_access_logs_bucket == null ? [] : [var.alb_access_logs_bucket]}');
-    expect(obj(arr(logs[0].content)[0])).toEqual({ bucket: '${access_logs.value}', prefix: '${local.name}', enabled: true });
+    expect(obj(arr(logs[0].content)[0])).toEqual({
+      bucket: '${access_logs.value}',
+      prefix: '${local.name}',
+      enabled: true,
+    });
     expect(variable('alb_access_logs_bucket').default).toBeNull();
   });
 
@@ -929,9 +935,7 @@ describe('CloudWatch', () => {
   it('keeps the service logs for log_retention_days, validated against CloudWatch retention values', () => {
     const group = resource('aws_cloudwatch_log_group', 'service');
     expect(group.retention_in_days).toBe('${var.log_retention_days}');
-    expect(resource('aws_cloudwatch_log_group', 'rds_postgresql').retention_in_days).toBe(
-      '${var.log_retention_days}',
-    );
+    expect(resource('aws_cloudwatch_log_group', 'rds_postgresql').retention_in_days).toBe('${var.log_retention_days}');
     const [condition] = validations('log_retention_days');
     const allowed = JSON.parse(/\[[^\]]*\]/.exec(condition)?.[0] ?? '[]') as number[];
     expect(allowed).toEqual(CLOUDWATCH_RETENTION_DAYS);
@@ -940,7 +944,12 @@ describe('CloudWatch', () => {
 
   it('saves the four Logs Insights queries over the service log group, with the log schema field names', () => {
     const queries = Object.values(resources('aws_cloudwatch_query_definition'));
-    const normalise = (q: Json) => str(q).trim().split('\n').map((l) => l.trim()).join('\n');
+    const normalise = (q: Json) =>
+      str(q)
+        .trim()
+        .split('\n')
+        .map((l) => l.trim())
+        .join('\n');
     const onService = queries.filter(
       (q) => JSON.stringify(q.log_group_names) === JSON.stringify(['${aws_cloudwatch_log_group.service.name}']),
     );
@@ -979,9 +988,7 @@ describe('CloudWatch', () => {
     const has = (namespace: string, name: string, stat?: string) =>
       metrics.some(
         (m) =>
-          m[0] === namespace &&
-          m[1] === name &&
-          (stat === undefined || m.some((x) => isObj(x) && x.stat === stat)),
+          m[0] === namespace && m[1] === name && (stat === undefined || m.some((x) => isObj(x) && x.stat === stat)),
       );
     expect(has('AWS/ApplicationELB', 'RequestCount')).toBe(true);
     for (const p of ['p50', 'p95', 'p99']) expect(has('AWS/ApplicationELB', 'TargetResponseTime', p)).toBe(true);

@@ -9,11 +9,7 @@ import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { registerHttpHardening } from './common/http-hardening';
 import { answerUndeclaredMethods } from './common/method-not-allowed';
-import {
-  answerClientError,
-  answerFrameworkError,
-  answerUnmetExpectation,
-} from './common/low-level-errors';
+import { answerClientError, answerFrameworkError, answerUnmetExpectation } from './common/low-level-errors';
 import { useJsonBodies } from './common/json-body';
 import { useRequestValidation } from './common/request-validation';
 import type { Config } from './config/app.config';

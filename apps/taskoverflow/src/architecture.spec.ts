@@ -45,7 +45,10 @@ describe('architecture: who may import what', () => {
   it('libraries do not import the application', () => {
     const offending = FILES.filter((file) => packageOf(file).startsWith('libs/')).flatMap((file) =>
       importsOf(file)
-        .filter((specifier) => specifier.startsWith('.') && packageOf(resolveRelative(file, specifier) ?? file).startsWith('apps/'))
+        .filter(
+          (specifier) =>
+            specifier.startsWith('.') && packageOf(resolveRelative(file, specifier) ?? file).startsWith('apps/'),
+        )
         .map((specifier) => `${path.relative(ROOT, file)} -> ${specifier}`),
     );
     expect(offending).toEqual([]);

@@ -31,8 +31,7 @@ function start(): void {
     process.exit(1);
   }
   Logger.overrideLogger(createNestLogger(logging.root));
-  const run =
-    cluster.isPrimary && config.app.webConcurrency > 1 ? runPrimary : runServer;
+  const run = cluster.isPrimary && config.app.webConcurrency > 1 ? runPrimary : runServer;
   run(logging, config, stopSignals).catch(async (error: unknown) => {
     // A configuration problem is the operator's to fix: its message, without a stack.
     logger.fatal(

@@ -18,9 +18,12 @@ describe('parseEnv', () => {
   });
 
   it('converts valid values', () => {
-    expect(
-      parseEnv('test', shape, { PORT: '8080', FLAG: 'true', COUNT: '10' }),
-    ).toEqual({ PORT: 8080, FLAG: true, COUNT: 10, NAME: 'x' });
+    expect(parseEnv('test', shape, { PORT: '8080', FLAG: 'true', COUNT: '10' })).toEqual({
+      PORT: 8080,
+      FLAG: true,
+      COUNT: 10,
+      NAME: 'x',
+    });
   });
 
   it('ignores variables that are not part of the schema', () => {
@@ -37,17 +40,13 @@ describe('parseEnv', () => {
     ['COUNT', '0'],
     ['COUNT', '11'],
   ])('rejects %s=%j naming the variable', (name, value) => {
-    expect(() => parseEnv('test', shape, { [name]: value })).toThrow(
-      ConfigError,
-    );
+    expect(() => parseEnv('test', shape, { [name]: value })).toThrow(ConfigError);
     expect(() => parseEnv('test', shape, { [name]: value })).toThrow(
       new RegExp(`^Invalid test configuration: ${name}: `),
     );
   });
 
   it('lists every invalid variable at once', () => {
-    expect(() => parseEnv('test', shape, { PORT: 'x', FLAG: 'x' })).toThrow(
-      /PORT: .*; FLAG: /,
-    );
+    expect(() => parseEnv('test', shape, { PORT: 'x', FLAG: 'x' })).toThrow(/PORT: .*; FLAG: /);
   });
 });

@@ -24,25 +24,16 @@ export function parseEnv<Shape extends z.ZodRawShape>(
   );
   const result = z.object(shape).safeParse(present);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new ConfigError(
-      `Invalid ${feature} configuration: ${problems.join('; ')}`,
-    );
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid ${feature} configuration: ${problems.join('; ')}`);
   }
   return result.data;
 }
 
 /** A decimal integer within [min, max], written without sign, spaces or exponent. */
 export const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min).max(max));
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max));
 
-export const boolean = () =>
-  z.enum(['true', 'false']).transform((value) => value === 'true');
+export const boolean = () => z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const port = () => integer(0, 65535);

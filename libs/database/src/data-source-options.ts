@@ -39,9 +39,7 @@ export function buildDataSourceOptions(
   };
 }
 
-function tlsOptions(
-  ssl: DatabaseConfig['ssl'],
-): false | { rejectUnauthorized: boolean; ca?: string } {
+function tlsOptions(ssl: DatabaseConfig['ssl']): false | { rejectUnauthorized: boolean; ca?: string } {
   return ssl
     ? {
         rejectUnauthorized: ssl.rejectUnauthorized,
@@ -51,10 +49,7 @@ function tlsOptions(
 }
 
 /** The same connection for a plain node-postgres client. */
-export function buildClientConfig(
-  target: ConnectionTarget,
-  ssl: DatabaseConfig['ssl'],
-): ClientConfig {
+export function buildClientConfig(target: ConnectionTarget, ssl: DatabaseConfig['ssl']): ClientConfig {
   return {
     ...(target.kind === 'url'
       ? { connectionString: target.url }

@@ -9,9 +9,7 @@ export interface ReachableDatabase {
 }
 
 /** Turns the configured target into one to connect to, starting embedded PostgreSQL if that is the target. */
-export async function resolveDatabaseTarget(
-  config: DatabaseConfig,
-): Promise<ReachableDatabase> {
+export async function resolveDatabaseTarget(config: DatabaseConfig): Promise<ReachableDatabase> {
   const { target } = config;
   if (target.kind !== 'embedded') {
     return { target, stop: () => Promise.resolve() };

@@ -68,10 +68,14 @@ describe('loadDatabaseConfig', () => {
       'DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS (or be 0)',
     );
     expect(() => loadDatabaseConfig({ DB_QUERY_TIMEOUT_MS: '5000' })).toThrow(ConfigError);
-    expect(loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '8000', DB_QUERY_TIMEOUT_MS: '0' }))
-      .toMatchObject({ statementTimeoutMs: 8000, queryTimeoutMs: 0 });
-    expect(loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_QUERY_TIMEOUT_MS: '100' }))
-      .toMatchObject({ statementTimeoutMs: 0, queryTimeoutMs: 100 });
+    expect(loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '8000', DB_QUERY_TIMEOUT_MS: '0' })).toMatchObject({
+      statementTimeoutMs: 8000,
+      queryTimeoutMs: 0,
+    });
+    expect(loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_QUERY_TIMEOUT_MS: '100' })).toMatchObject({
+      statementTimeoutMs: 0,
+      queryTimeoutMs: 100,
+    });
   });
 });
 
@@ -79,8 +83,6 @@ describe('describeTarget', () => {
   it('names host, port and database without credentials', () => {
     expect(describeTarget({ kind: 'url', url: 'postgres://user:secret@db:6543/app' })).toBe('db:6543/app');
     expect(describeTarget({ kind: 'url', url: 'postgres://user:secret@db/app' })).toBe('db:5432/app');
-    expect(
-      describeTarget({ kind: 'host', host: 'h', port: 1, database: 'd', user: 'u', password: 'p' }),
-    ).toBe('h:1/d');
+    expect(describeTarget({ kind: 'host', host: 'h', port: 1, database: 'd', user: 'u', password: 'p' })).toBe('h:1/d');
   });
 });

@@ -2,9 +2,7 @@ import { boolean, ConfigError, type Env, integer, parseEnv, port } from '@app/co
 import { z } from 'zod';
 
 const databaseEnv = {
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' })
-    .optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   DB_HOST: z.string().optional(),
   DB_PORT: port().default(5432),
   DB_NAME: z.string().default('taskoverflow'),

@@ -1,10 +1,4 @@
-import {
-  type DynamicModule,
-  Inject,
-  Injectable,
-  Module,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import {
@@ -13,11 +7,7 @@ import {
   type EntitySubscriberInterface,
   type Logger as TypeOrmLogger,
 } from 'typeorm';
-import {
-  buildDataSourceOptions,
-  type ConnectionTarget,
-  type SchemaSources,
-} from './data-source-options';
+import { buildDataSourceOptions, type ConnectionTarget, type SchemaSources } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
 import { runMigrationsUnderLock } from './migration-runner';
 import { withQueryDeadline } from './query-deadline';
@@ -89,10 +79,7 @@ export class DatabaseModule {
             openDataSource(dataSourceOptions as DataSourceOptions, options.instrumentation),
         }),
       ],
-      providers: [
-        { provide: DATABASE_MODULE_OPTIONS, useValue: options },
-        MigrationsOnStartup,
-      ],
+      providers: [{ provide: DATABASE_MODULE_OPTIONS, useValue: options }, MigrationsOnStartup],
     };
   }
 }

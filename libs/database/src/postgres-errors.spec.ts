@@ -6,16 +6,12 @@ const withCode = (code: string, message = 'x') => Object.assign(new Error(messag
 const failedQuery = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
 
 describe('databaseFailure', () => {
-  it.each([
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'EHOSTUNREACH',
-    'ENOTFOUND',
-    'EAI_AGAIN',
-  ])('a socket error %s at connect is "unavailable"', (code) => {
-    expect(databaseFailure(withCode(code, `connect ${code} 10.0.0.1:5432`))).toBe('unavailable');
-  });
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])(
+    'a socket error %s at connect is "unavailable"',
+    (code) => {
+      expect(databaseFailure(withCode(code, `connect ${code} 10.0.0.1:5432`))).toBe('unavailable');
+    },
+  );
 
   it.each([
     ['08006', 'connection_failure'],
@@ -36,7 +32,7 @@ describe('databaseFailure', () => {
     ).toBe('unavailable');
   });
 
-  it("statement_timeout (57014), pg-pool's acquire and connect timeouts and the query deadline are \"timeout\"", () => {
+  it('statement_timeout (57014), pg-pool\'s acquire and connect timeouts and the query deadline are "timeout"', () => {
     expect(databaseFailure(failedQuery(withCode('57014', 'canceling statement due to statement timeout')))).toBe(
       'timeout',
     );

@@ -1,8 +1,4 @@
-import {
-  type EmbeddedPostgres,
-  type EmbeddedPostgresOptions,
-  startEmbeddedPostgres,
-} from './embedded-postgres';
+import { type EmbeddedPostgres, type EmbeddedPostgresOptions, startEmbeddedPostgres } from './embedded-postgres';
 import type { SupervisorReport, SupervisorRequest } from './postgres-supervisor';
 
 /*

@@ -4,9 +4,7 @@ import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres';
 
-export type SupervisorRequest =
-  | { kind: 'start'; options: EmbeddedPostgresOptions }
-  | { kind: 'stop' };
+export type SupervisorRequest = { kind: 'start'; options: EmbeddedPostgresOptions } | { kind: 'stop' };
 
 export type SupervisorReport =
   | { kind: 'started'; url: string; adminUrl: string; dataDir: string }
@@ -46,11 +44,7 @@ export function startSupervisedPostgres(
   return new Promise((resolve, reject) => {
     // Once resolved, the promise ignores this.
     void exited.then((code) =>
-      reject(
-        new Error(
-          failure ?? `The PostgreSQL supervisor exited (${code}) while starting: ${stderr.trim()}`,
-        ),
-      ),
+      reject(new Error(failure ?? `The PostgreSQL supervisor exited (${code}) while starting: ${stderr.trim()}`)),
     );
     supervisor.on('message', (report: SupervisorReport) => {
       if (report.kind !== 'started') return;

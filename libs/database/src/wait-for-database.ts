@@ -1,11 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import {
-  buildClientConfig,
-  type ConnectionTarget,
-  describeTarget,
-} from './data-source-options';
+import { buildClientConfig, type ConnectionTarget, describeTarget } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
 
 /**
@@ -15,10 +11,7 @@ import type { DatabaseConfig } from './database.config';
  */
 export async function waitForDatabase(
   target: ConnectionTarget,
-  config: Pick<
-    DatabaseConfig,
-    'ssl' | 'connectTimeoutMs' | 'connectRetries' | 'connectRetryDelayMs'
-  >,
+  config: Pick<DatabaseConfig, 'ssl' | 'connectTimeoutMs' | 'connectRetries' | 'connectRetryDelayMs'>,
   logger = new Logger('Database'),
 ): Promise<void> {
   const where = describeTarget(target);
@@ -38,9 +31,7 @@ export async function waitForDatabase(
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (attempt >= attempts) {
-        throw new Error(
-          `Database ${where} did not answer after ${attempts} attempt(s): ${reason}`,
-        );
+        throw new Error(`Database ${where} did not answer after ${attempts} attempt(s): ${reason}`);
       }
       logger.warn(
         `Database ${where} does not answer (attempt ${attempt} of ${attempts}): ${reason}; ` +

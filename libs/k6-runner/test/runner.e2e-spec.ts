@@ -109,7 +109,9 @@ describe('the k6-compatible runner', () => {
     let outcome: Awaited<ReturnType<typeof runRunner>>;
     beforeAll(async () => {
       outcome = await runRunner(['-e', `BASE=${server.base}`, 'http.js']);
-      results = new Map(loggedJson<{ name: string; value: Record<string, unknown> }>(outcome).map((r) => [r.name, r.value]));
+      results = new Map(
+        loggedJson<{ name: string; value: Record<string, unknown> }>(outcome).map((r) => [r.name, r.value]),
+      );
     }, 30_000);
 
     it('sends the method, headers and body, and answers with status, canonical headers, JSON and timings', () => {
@@ -142,7 +144,9 @@ describe('the k6-compatible runner', () => {
     it('answers a request that gets no answer with status 0 and k6 error codes, without throwing', () => {
       expect(results.get('timeout')).toEqual({ status: 0, errorCode: 1050, error: 'request timeout', body: null });
       expect(results.get('refused')).toEqual({ status: 0, errorCode: 1212 });
-      expect(outcome.stderr).toMatch(/WARN\[\d+\] Request Failed {2}error="Get \\"http:\/\/127\.0\.0\.1:1\/\\": dial tcp 127\.0\.0\.1:1: connect: connection refused"/);
+      expect(outcome.stderr).toMatch(
+        /WARN\[\d+\] Request Failed {2}error="Get \\"http:\/\/127\.0\.0\.1:1\/\\": dial tcp 127\.0\.0\.1:1: connect: connection refused"/,
+      );
     });
 
     it('sets error_code 1000 + status for a 4xx answer and leaves error empty', () => {
@@ -169,7 +173,11 @@ describe('the k6-compatible runner', () => {
         sent: 'flavour=chocolate; size=large',
         jar: { flavour: ['chocolate'], size: ['large'] },
       });
-      expect(String(results.get('scopedCookies')?.sent).split('; ').sort()).toEqual(['flavour=mint', 'other=1', 'size=large']);
+      expect(String(results.get('scopedCookies')?.sent).split('; ').sort()).toEqual([
+        'flavour=mint',
+        'other=1',
+        'size=large',
+      ]);
     });
 
     it('runs a batch in parallel and keeps its shape', () => {
@@ -201,7 +209,9 @@ describe('the k6-compatible runner', () => {
       const outcome = await run('pass');
       expect(outcome.code).toBe(0);
       // Progress without a terminal: plain lines, the run's and each scenario's.
-      expect(outcome.stderr).toMatch(/running \(0m0\d\.\ds\), \d+\/2 VUs, \d+ complete and 0 interrupted iterations, [\d.]+ req\/s, 0 failed checks/);
+      expect(outcome.stderr).toMatch(
+        /running \(0m0\d\.\ds\), \d+\/2 VUs, \d+ complete and 0 interrupted iterations, [\d.]+ req\/s, 0 failed checks/,
+      );
       expect(outcome.stderr).toMatch(/main ✓ \[=+\] 100% 0 VUs {2}0m0\d\.\ds\/1s, [\d.]+ req\/s, 0 failed checks/);
       expect(outcome.console.filter((l) => l.includes('setup ran'))).toHaveLength(1);
       expect(outcome.console.filter((l) => l.includes('teardown ran'))).toHaveLength(1);
@@ -255,7 +265,9 @@ describe('the k6-compatible runner', () => {
 
     it('logs an exception in an iteration with its stack and goes on with the test', async () => {
       const outcome = await run('iteration-error');
-      expect(outcome.stderr).toMatch(/ERRO\[\d+\] Error: iteration 0 failed\n\tat default \(file:\/\/.*lifecycle\.js:\d+:\d+\) {2}executor=constant-vus scenario=main/);
+      expect(outcome.stderr).toMatch(
+        /ERRO\[\d+\] Error: iteration 0 failed\n\tat default \(file:\/\/.*lifecycle\.js:\d+:\d+\) {2}executor=constant-vus scenario=main/,
+      );
       expect(outcome.summary?.metrics.iterations.count).toBeGreaterThan(4);
       expect(outcome.code).toBe(0);
     }, 30_000);
@@ -274,25 +286,40 @@ describe('the k6-compatible runner', () => {
 
   describe('options, modules and the command line', () => {
     it('exits 104 for an option this runner does not have, naming it', async () => {
-      const file = script('system-tags.js', "export const options = { systemTags: ['status'] };\nexport default function () {}\n");
+      const file = script(
+        'system-tags.js',
+        "export const options = { systemTags: ['status'] };\nexport default function () {}\n",
+      );
       const outcome = await runRunner([file]);
       expect(outcome.code).toBe(104);
       expect(outcome.stderr).toMatch(/the option "systemTags" is not supported by this runner/);
     });
 
     it('exits 104 for invalid scenarios and thresholds', async () => {
-      const badExecutor = script('executor.js', "export const options = { scenarios: { a: { executor: 'fast' } } };\nexport default function () {}\n");
+      const badExecutor = script(
+        'executor.js',
+        "export const options = { scenarios: { a: { executor: 'fast' } } };\nexport default function () {}\n",
+      );
       expect((await runRunner([badExecutor])).stderr).toMatch(/executor must be one of/);
-      const badThreshold = script('threshold.js', "export const options = { thresholds: { http_reqs: ['avg<3'] } };\nexport default function () {}\n");
+      const badThreshold = script(
+        'threshold.js',
+        "export const options = { thresholds: { http_reqs: ['avg<3'] } };\nexport default function () {}\n",
+      );
       const outcome = await runRunner([badThreshold]);
       expect(outcome.code).toBe(104);
       expect(outcome.stderr).toMatch(/"avg" does not apply to a counter metric/);
-      const missingExec = script('exec.js', "export const options = { scenarios: { a: { executor: 'per-vu-iterations', exec: 'nope' } } };\nexport default function () {}\n");
+      const missingExec = script(
+        'exec.js',
+        "export const options = { scenarios: { a: { executor: 'per-vu-iterations', exec: 'nope' } } };\nexport default function () {}\n",
+      );
       expect((await runRunner([missingExec])).code).toBe(104);
     });
 
     it('refuses at start, exit 104, a test needing more VUs than the machine holds, with the numbers and a pointer to k6', async () => {
-      const file = script('huge.js', "export const options = { vus: 1000000, duration: '1m' };\nexport default function () {}\n");
+      const file = script(
+        'huge.js',
+        "export const options = { vus: 1000000, duration: '1m' };\nexport default function () {}\n",
+      );
       const started = Date.now();
       const outcome = await runRunner([file]);
       expect(outcome.code).toBe(104);
@@ -308,26 +335,32 @@ describe('the k6-compatible runner', () => {
     });
 
     it('refuses a k6 module it does not have, an npm package and a Node module, by name (exit 107)', async () => {
-      const ws = await runRunner([script('ws.js', "import ws from 'k6/ws';\nexport default function () { ws.connect(); }\n")]);
+      const ws = await runRunner([
+        script('ws.js', "import ws from 'k6/ws';\nexport default function () { ws.connect(); }\n"),
+      ]);
       expect(ws.code).toBe(107);
       expect(ws.stderr).toMatch(/the module "k6\/ws" is not supported by this runner/);
       const npm = await runRunner([script('npm.js', "import _ from 'lodash';\nexport default function () {}\n")]);
       expect(npm.stderr).toMatch(/k6 cannot import "lodash"/);
       const node = await runRunner([script('node.js', "import fs from 'fs';\nexport default function () {}\n")]);
       expect(node.stderr).toMatch(/cannot import Node.js modules \("fs"\)/);
-      const unknownName = await runRunner([script('name.js', "import { nope } from 'k6/http';\nexport default function () {}\n")]);
+      const unknownName = await runRunner([
+        script('name.js', "import { nope } from 'k6/http';\nexport default function () {}\n"),
+      ]);
       expect(unknownName.code).toBe(107);
       expect(unknownName.stderr).toMatch(/nope/);
     });
 
     it('resolves relative imports literally, as k6 does', async () => {
       script('helper.js', 'export const x = 1;\n');
-      const outcome = await runRunner([script('no-extension.js', "import { x } from './helper';\nexport default function () { return x; }\n")]);
+      const outcome = await runRunner([
+        script('no-extension.js', "import { x } from './helper';\nexport default function () { return x; }\n"),
+      ]);
       expect(outcome.code).toBe(107);
       expect(outcome.stderr).toMatch(/k6 resolves imports literally/);
     });
 
-    it('lets --vus and --iterations replace the script\'s scenarios, and -s stages', async () => {
+    it("lets --vus and --iterations replace the script's scenarios, and -s stages", async () => {
       const file = script(
         'shortcuts.js',
         "import { sleep } from 'k6';\nexport const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 1, iterations: 1 } } };\nexport default function () { sleep(0.05); }\n",
@@ -341,7 +374,7 @@ describe('the k6-compatible runner', () => {
       expect(stages.summary?.metrics.vus.max).toBe(2);
     }, 30_000);
 
-    it('writes --summary-export in k6\'s flat format and passes handleSummary k6\'s data shape', async () => {
+    it("writes --summary-export in k6's flat format and passes handleSummary k6's data shape", async () => {
       const file = script(
         'summary.js',
         [
@@ -359,13 +392,38 @@ describe('the k6-compatible runner', () => {
       const outcome = await runRunner([file]);
       expect(outcome.code).toBe(0);
       const data = JSON.parse(outcome.stdout) as {
-        metrics: Record<string, { type: string; contains: string; values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }>;
-        root_group: { groups: { name: string; path: string; groups: { name: string; path: string; checks: { name: string; path: string; id: string; passes: number; fails: number }[] }[] }[] };
+        metrics: Record<
+          string,
+          {
+            type: string;
+            contains: string;
+            values: Record<string, number>;
+            thresholds?: Record<string, { ok: boolean }>;
+          }
+        >;
+        root_group: {
+          groups: {
+            name: string;
+            path: string;
+            groups: {
+              name: string;
+              path: string;
+              checks: { name: string; path: string; id: string; passes: number; fails: number }[];
+            }[];
+          }[];
+        };
         state: { testRunDurationMs: number };
         options: { summaryTrendStats: string[] };
       };
       expect(data.metrics.http_req_duration).toMatchObject({ type: 'trend', contains: 'time' });
-      expect(Object.keys(data.metrics.http_req_duration.values)).toEqual(['avg', 'min', 'med', 'max', 'p(90)', 'p(95)']);
+      expect(Object.keys(data.metrics.http_req_duration.values)).toEqual([
+        'avg',
+        'min',
+        'med',
+        'max',
+        'p(90)',
+        'p(95)',
+      ]);
       expect(data.metrics['http_req_duration{name:json}'].thresholds).toEqual({ 'p(95)<5000': { ok: true } });
       expect(data.metrics.checks).toMatchObject({ type: 'rate', values: { rate: 1, passes: 2, fails: 0 } });
       expect(data.metrics.http_reqs).toMatchObject({ type: 'counter', values: { count: 2 } });

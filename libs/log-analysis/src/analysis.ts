@@ -99,13 +99,7 @@ export interface Analysis {
   verdict: Verdict;
 }
 
-export type Bottleneck =
-  | 'errors'
-  | 'n-plus-one'
-  | 'slow-sql'
-  | 'pool-exhaustion'
-  | 'cpu-bound'
-  | 'none';
+export type Bottleneck = 'errors' | 'n-plus-one' | 'slow-sql' | 'pool-exhaustion' | 'cpu-bound' | 'none';
 
 export interface Verdict {
   bottleneck: Bottleneck;

@@ -1,4 +1,11 @@
-import { GET_QUERY, healthyTraffic, LIST_QUERY, logOf, metricsLine, type SyntheticRequest } from '../test/synthetic-log';
+import {
+  GET_QUERY,
+  healthyTraffic,
+  LIST_QUERY,
+  logOf,
+  metricsLine,
+  type SyntheticRequest,
+} from '../test/synthetic-log';
 import { analyze } from './analyze';
 import { formatAnalysis } from './report';
 import { formatVerdict } from './verdict';
@@ -122,9 +129,7 @@ describe('analyze', () => {
 
     const analysis = analyze(lines);
 
-    expect(analysis.failedRequests).toEqual([
-      { requestId: 'broken', route: 'POST /api/v1/todos', status: 500 },
-    ]);
+    expect(analysis.failedRequests).toEqual([{ requestId: 'broken', route: 'POST /api/v1/todos', status: 500 }]);
     expect(analysis.failedQueries).toEqual([
       { requestId: 'broken', shape: 'INSERT INTO todos (title) VALUES (?)', errorCode: '23505' },
     ]);
@@ -147,9 +152,7 @@ describe('the verdict', () => {
   it('is none for healthy traffic', () => {
     const analysis = analyze(logOf(healthyTraffic(100)));
     expect(analysis.verdict).toEqual({ bottleneck: 'none', reason: 'no rule held', alsoSeen: [] });
-    expect(formatAnalysis(analysis).trimEnd().split('\n').at(-1)).toBe(
-      'verdict: none: no rule held',
-    );
+    expect(formatAnalysis(analysis).trimEnd().split('\n').at(-1)).toBe('verdict: none: no rule held');
   });
 
   it('names errors when at least 1% of requests answer 5xx', () => {
@@ -301,8 +304,6 @@ describe('the verdict', () => {
 
     expect(verdict.bottleneck).toBe('errors');
     expect(verdict.alsoSeen).toEqual(['n-plus-one']);
-    expect(formatVerdict(verdict)).toBe(
-      'verdict: errors: 100.0% of 10 requests answered 5xx (also: n-plus-one)',
-    );
+    expect(formatVerdict(verdict)).toBe('verdict: errors: 100.0% of 10 requests answered 5xx (also: n-plus-one)');
   });
 });

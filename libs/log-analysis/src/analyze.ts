@@ -8,15 +8,7 @@ import {
 } from './log-line';
 import { normalizeQuery } from './normalize-query';
 import { median, percentile, roundMs, sum } from './stats';
-import type {
-  Analysis,
-  RepeatedShape,
-  RequestStats,
-  RouteStats,
-  SqlShapeStats,
-  StatusMix,
-  Summary,
-} from './analysis';
+import type { Analysis, RepeatedShape, RequestStats, RouteStats, SqlShapeStats, StatusMix, Summary } from './analysis';
 import { decideVerdict } from './verdict';
 
 /** A request is reported as query-heavy past this many statements (`--max-queries`). */
@@ -55,9 +47,7 @@ export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {})
   const loaded = loadedMetrics(lines, finished);
   const summary: Summary = {
     requests: finished.length,
-    medianSqlShare:
-      median(finished.map((r) => (r.durationMs > 0 ? Math.min(1, r.sqlMs / r.durationMs) : 0))) ??
-      0,
+    medianSqlShare: median(finished.map((r) => (r.durationMs > 0 ? Math.min(1, r.sqlMs / r.durationMs) : 0))) ?? 0,
     medianRequestMs: median(finished.map((r) => r.durationMs)) ?? 0,
     medianSqlMs: median(finished.map((r) => r.sqlMs)) ?? 0,
     medianNonSqlMs: median(finished.map((r) => Math.max(0, r.durationMs - r.sqlMs))) ?? 0,
@@ -68,9 +58,7 @@ export function analyze(lines: readonly LogLine[], options: AnalyzeOptions = {})
     requestsWithManyQueries: manyQueryRequests.length,
     manyQueriesExamples: manyQueryRequests.slice(0, MAX_EXAMPLES).map((r) => r.requestId),
     serverErrorRate: finished.length > 0 ? serverErrors.length / finished.length : 0,
-    medianLoadedEventLoopUtilization: median(
-      loaded.map((line) => line.event_loop_utilization),
-    ),
+    medianLoadedEventLoopUtilization: median(loaded.map((line) => line.event_loop_utilization)),
     medianLoadedEventLoopDelayMs: median(
       loaded.flatMap((line) =>
         typeof line.event_loop_delay_p99_ms === 'number' ? [line.event_loop_delay_p99_ms] : [],
@@ -166,9 +154,7 @@ function requestStats(requestId: string, request: RequestLines): RequestStats {
     queryCount: sql.length,
     failedQueries: sql.filter((line) => line.message === 'Query failed').length,
     waitBeforeFirstQueryMs:
-      startedAt !== undefined && sql.length > 0
-        ? roundMs(Math.max(0, firstSent - startedAt))
-        : undefined,
+      startedAt !== undefined && sql.length > 0 ? roundMs(Math.max(0, firstSent - startedAt)) : undefined,
     startedAt,
     finishedAt: finished ? timeOf(finished) : undefined,
   };
@@ -239,9 +225,10 @@ function sqlShapeStats(statements: LogLine[]): SqlShapeStats[] {
         p95Ms: percentile(durations, 0.95) ?? 0,
         shareOfSqlTime: totalSqlMs > 0 ? totalMs / totalSqlMs : 0,
         failures: runs.filter((line) => line.message === 'Query failed').length,
-        examples: [
-          ...new Set(slowestFirst.flatMap((line) => (line.request_id ? [line.request_id] : []))),
-        ].slice(0, MAX_EXAMPLES),
+        examples: [...new Set(slowestFirst.flatMap((line) => (line.request_id ? [line.request_id] : [])))].slice(
+          0,
+          MAX_EXAMPLES,
+        ),
       };
     })
     .sort((a, b) => b.totalMs - a.totalMs)

@@ -1,7 +1,4 @@
-import {
-  FilterLogEventsCommand,
-  type FilterLogEventsCommandOutput,
-} from '@aws-sdk/client-cloudwatch-logs';
+import { FilterLogEventsCommand, type FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 
 export interface CloudWatchQuery {
   logGroupName: string;
@@ -24,10 +21,7 @@ export interface FilterLogEventsClient {
  * endpoint from the SDK's standard configuration (AWS_REGION, AWS_PROFILE,
  * AWS_ENDPOINT_URL_CLOUDWATCH_LOGS).
  */
-export async function readCloudWatchMessages(
-  client: FilterLogEventsClient,
-  query: CloudWatchQuery,
-): Promise<string[]> {
+export async function readCloudWatchMessages(client: FilterLogEventsClient, query: CloudWatchQuery): Promise<string[]> {
   const messages: string[] = [];
   let nextToken: string | undefined;
   do {

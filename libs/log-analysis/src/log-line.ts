@@ -91,12 +91,8 @@ export function isRequestFinished(line: LogLine): boolean {
 export const PROCESS_METRICS = 'Process metrics';
 
 /** A process's periodic metrics line (LOG_METRICS_INTERVAL_MS), with its event-loop utilisation. */
-export function isProcessMetrics(
-  line: LogLine,
-): line is LogLine & { event_loop_utilization: number } {
+export function isProcessMetrics(line: LogLine): line is LogLine & { event_loop_utilization: number } {
   return (
-    line.location === 'process' &&
-    line.message === PROCESS_METRICS &&
-    typeof line.event_loop_utilization === 'number'
+    line.location === 'process' && line.message === PROCESS_METRICS && typeof line.event_loop_utilization === 'number'
   );
 }

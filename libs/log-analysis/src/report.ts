@@ -112,9 +112,7 @@ export function formatAnalysis(analysis: Analysis, skippedLines = 0): string {
   sections.push(
     section('Failures', [
       `5xx responses: ${analysis.failedRequests.length}`,
-      ...analysis.failedRequests
-        .slice(0, FAILURES_LIMIT)
-        .map((f) => `  ${f.requestId}  ${f.route}  ${f.status}`),
+      ...analysis.failedRequests.slice(0, FAILURES_LIMIT).map((f) => `  ${f.requestId}  ${f.route}  ${f.status}`),
       `failed queries: ${analysis.failedQueries.length}`,
       ...analysis.failedQueries
         .slice(0, FAILURES_LIMIT)
@@ -156,9 +154,7 @@ function table(headers: string[], rows: (string | number)[][]): string[] {
   );
   return cells.map((row) =>
     row
-      .map((cell, column) =>
-        numeric[column] ? cell.padStart(widths[column]) : cell.padEnd(widths[column]),
-      )
+      .map((cell, column) => (numeric[column] ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))
       .join('  ')
       .trimEnd(),
   );

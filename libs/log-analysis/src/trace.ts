@@ -1,11 +1,5 @@
 import { routeKey } from './analyze';
-import {
-  isRequestFinished,
-  isRequestStarted,
-  isSqlStatement,
-  timeOf,
-  type LogLine,
-} from './log-line';
+import { isRequestFinished, isRequestStarted, isSqlStatement, timeOf, type LogLine } from './log-line';
 import { roundMs, sum } from './stats';
 
 export interface TraceEvent {

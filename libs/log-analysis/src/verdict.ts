@@ -108,9 +108,7 @@ function nPlusOneRule({ requests, repeatedShapes }: Evidence): string | undefine
 }
 
 function slowSqlRule({ slowestShapes }: Evidence): string | undefined {
-  const slow = slowestShapes.find(
-    (s) => s.p95Ms >= SLOW_SHAPE_P95_MS && s.shareOfSqlTime >= SLOW_SHAPE_MIN_SQL_SHARE,
-  );
+  const slow = slowestShapes.find((s) => s.p95Ms >= SLOW_SHAPE_P95_MS && s.shareOfSqlTime >= SLOW_SHAPE_MIN_SQL_SHARE);
   if (!slow) return undefined;
   return (
     `p95 ${slow.p95Ms} ms, ${percent(slow.shareOfSqlTime)} of SQL time: ` +

@@ -63,9 +63,7 @@ export function requestLines(request: SyntheticRequest): LogLine[] {
 
 /** Many requests' lines merged by time, as one process's stdout interleaves them. */
 export function logOf(requests: SyntheticRequest[]): LogLine[] {
-  return requests
-    .flatMap(requestLines)
-    .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
+  return requests.flatMap(requestLines).sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
 }
 
 export const LIST_QUERY = 'SELECT id, title FROM todos WHERE completed = $1';

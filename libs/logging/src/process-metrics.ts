@@ -1,7 +1,4 @@
-import {
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { roundMs } from './round-ms';
@@ -39,9 +36,7 @@ export class ProcessMetrics implements OnApplicationBootstrap, OnApplicationShut
           location: 'process',
           interval_ms: this.intervalMs,
           event_loop_utilization: Number(
-            performance
-              .eventLoopUtilization(nextUtilization, utilization)
-              .utilization.toFixed(3),
+            performance.eventLoopUtilization(nextUtilization, utilization).utilization.toFixed(3),
           ),
           event_loop_delay_p99_ms: roundMs(delay.percentile(99) / NS_PER_MS),
           event_loop_delay_max_ms: roundMs(delay.max / NS_PER_MS),

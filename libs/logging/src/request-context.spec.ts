@@ -3,9 +3,8 @@ import { requestIdFrom, traceIdFrom } from './request-context';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('requestIdFrom', () => {
-  it.each(['a', 'req-1', 'Ab9._:-', 'x'.repeat(128), '4bf92f35-77b3-4da6-a3ce-929d0e0e4736'])(
-    'keeps %j',
-    (header) => expect(requestIdFrom(header)).toBe(header),
+  it.each(['a', 'req-1', 'Ab9._:-', 'x'.repeat(128), '4bf92f35-77b3-4da6-a3ce-929d0e0e4736'])('keeps %j', (header) =>
+    expect(requestIdFrom(header)).toBe(header),
   );
 
   it.each([

@@ -20,9 +20,7 @@ const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's X-Request-Id when it is acceptable, otherwise a new UUID v4. */
 export function requestIdFrom(header: string | string[] | undefined): string {
-  return typeof header === 'string' && ACCEPTABLE_REQUEST_ID.test(header)
-    ? header
-    : randomUUID();
+  return typeof header === 'string' && ACCEPTABLE_REQUEST_ID.test(header) ? header : randomUUID();
 }
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

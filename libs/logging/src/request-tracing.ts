@@ -3,12 +3,7 @@ import fastifyPlugin from 'fastify-plugin';
 import rTracer from 'cls-rtracer';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import {
-  REQUEST_ID_HEADER,
-  type RequestContext,
-  requestIdFrom,
-  traceIdFrom,
-} from './request-context';
+import { REQUEST_ID_HEADER, type RequestContext, requestIdFrom, traceIdFrom } from './request-context';
 import { roundMs } from './round-ms';
 
 /** Fastify's own request id is the correlation id, so Fastify and our logs agree. */
@@ -64,12 +59,7 @@ export function registerRequestTracing(fastify: FastifyInstance, logger: Logger)
   );
 }
 
-function logFinish(
-  logger: Logger,
-  request: FastifyRequest,
-  statusCode: number,
-  reply?: FastifyReply,
-): void {
+function logFinish(logger: Logger, request: FastifyRequest, statusCode: number, reply?: FastifyReply): void {
   const started = startedAt.get(request);
   if (started === undefined) return;
   startedAt.delete(request);

@@ -69,16 +69,12 @@ type ThreadStream = DestinationStream & {
 };
 
 /** The CloudWatch Logs shipper runs in a worker thread, off the request path. */
-function cloudWatchStream(
-  options: NonNullable<LoggingConfig['cloudWatch']>,
-): ThreadStream {
+function cloudWatchStream(options: NonNullable<LoggingConfig['cloudWatch']>): ThreadStream {
   return pino.transport({
     target: path.join(__dirname, 'cloudwatch', 'cloudwatch-transport.js'),
     options: {
       logGroupName: options.logGroupName,
-      logStreamName:
-        options.logStreamName ??
-        `${hostname()}/${new Date().toISOString().slice(0, 10)}`,
+      logStreamName: options.logStreamName ?? `${hostname()}/${new Date().toISOString().slice(0, 10)}`,
     },
   });
 }

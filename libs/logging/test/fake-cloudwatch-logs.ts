@@ -174,10 +174,7 @@ export class FakeCloudWatchLogs {
       this.injectFailure(operation);
       output = this.dispatch(operation, input);
     } catch (error) {
-      const failure =
-        error instanceof ServiceError
-          ? error
-          : new ServiceError('InternalFailure', String(error), 500);
+      const failure = error instanceof ServiceError ? error : new ServiceError('InternalFailure', String(error), 500);
       status = failure.status;
       output = { __type: failure.type, message: failure.message };
     }
@@ -219,10 +216,7 @@ export class FakeCloudWatchLogs {
   private createLogGroup(input: Record<string, unknown>): unknown {
     const name = requiredString(input, 'logGroupName');
     if (this.groups.has(name)) {
-      throw new ServiceError(
-        'ResourceAlreadyExistsException',
-        'The specified log group already exists',
-      );
+      throw new ServiceError('ResourceAlreadyExistsException', 'The specified log group already exists');
     }
     this.groups.set(name, { creationTime: Date.now(), streams: new Map() });
     return {};
@@ -232,10 +226,7 @@ export class FakeCloudWatchLogs {
     const group = this.group(input);
     const name = requiredString(input, 'logStreamName');
     if (group.streams.has(name)) {
-      throw new ServiceError(
-        'ResourceAlreadyExistsException',
-        'The specified log stream already exists',
-      );
+      throw new ServiceError('ResourceAlreadyExistsException', 'The specified log stream already exists');
     }
     group.streams.set(name, { creationTime: Date.now(), events: [] });
     return {};
@@ -263,16 +254,11 @@ export class FakeCloudWatchLogs {
     const batch = validBatch(input.logEvents);
     const now = Date.now();
     const rejected = this.forcedRejection ?? rejectionByTime(batch, now);
-    const first = Math.max(
-      rejected.tooOldLogEventEndIndex ?? 0,
-      rejected.expiredLogEventEndIndex ?? 0,
-    );
+    const first = Math.max(rejected.tooOldLogEventEndIndex ?? 0, rejected.expiredLogEventEndIndex ?? 0);
     const end = rejected.tooNewLogEventStartIndex ?? batch.length;
     // The 24-hour rule applies to the events the service accepts.
     if (end > first && batch[end - 1].timestamp - batch[first].timestamp > MAX_BATCH_SPAN_MS) {
-      throw invalid(
-        'The batch of log events in a single PutLogEvents request cannot span more than 24 hours.',
-      );
+      throw invalid('The batch of log events in a single PutLogEvents request cannot span more than 24 hours.');
     }
     this.forcedRejection = undefined;
     for (const { timestamp, message } of batch.slice(first, end)) {
@@ -291,9 +277,7 @@ export class FakeCloudWatchLogs {
   private filterLogEvents(input: Record<string, unknown>): unknown {
     const group = this.group(input);
     if (input.filterPattern !== undefined) throw invalid('The fake lacks filterPattern');
-    const names = Array.isArray(input.logStreamNames)
-      ? (input.logStreamNames as string[])
-      : [...group.streams.keys()];
+    const names = Array.isArray(input.logStreamNames) ? (input.logStreamNames as string[]) : [...group.streams.keys()];
     const startTime = typeof input.startTime === 'number' ? input.startTime : -Infinity;
     const endTime = typeof input.endTime === 'number' ? input.endTime : Infinity;
     const events = names

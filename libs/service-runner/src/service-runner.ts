@@ -86,7 +86,8 @@ const LISTENING = /listening on (http:\/\/[^\s/]+)/;
 export function startService(options: StartOptions): ServiceProcess {
   const [command, ...args] = options.command ?? [process.execPath, SERVICE_MAIN];
   const output = options.output ?? 'pipe';
-  const files = typeof output === 'object' ? [openSync(output.stdout, 'w'), openSync(output.stderr ?? output.stdout, 'w')] : [];
+  const files =
+    typeof output === 'object' ? [openSync(output.stdout, 'w'), openSync(output.stderr ?? output.stdout, 'w')] : [];
   let child: ChildProcess;
   try {
     child = spawn(command, args, {
@@ -110,7 +111,9 @@ export function startService(options: StartOptions): ServiceProcess {
     };
     child.stdout?.on('data', read);
     child.stderr?.on('data', read);
-    void exited.then(({ code, signal }) => reject(new Error(`the service exited (${code ?? signal}) before listening`)));
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`the service exited (${code ?? signal}) before listening`)),
+    );
   });
   listening.catch(() => undefined);
 
@@ -124,7 +127,10 @@ export function startService(options: StartOptions): ServiceProcess {
     }
   };
 
-  const waitUntilReady = async (baseUrl: string, { path: route = '/api/v1/health/ready', timeoutMs = 120_000, signal }: ReadyOptions = {}) => {
+  const waitUntilReady = async (
+    baseUrl: string,
+    { path: route = '/api/v1/health/ready', timeoutMs = 120_000, signal }: ReadyOptions = {},
+  ) => {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer yet';
     while (Date.now() < deadline) {
@@ -143,7 +149,10 @@ export function startService(options: StartOptions): ServiceProcess {
     throw new Error(`the service was not ready within ${timeoutMs / 1000} s (last answer: ${last})`);
   };
 
-  const stop = async ({ signal = 'SIGTERM', timeoutMs = 40_000 }: { signal?: NodeJS.Signals; timeoutMs?: number } = {}) => {
+  const stop = async ({
+    signal = 'SIGTERM',
+    timeoutMs = 40_000,
+  }: { signal?: NodeJS.Signals; timeoutMs?: number } = {}) => {
     kill(signal);
     const timer = new AbortController();
     const inTime = await Promise.race([

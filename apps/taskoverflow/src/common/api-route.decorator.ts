@@ -1,13 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import {
-  ApiBody,
-  ApiHeader,
-  ApiOperation,
-  ApiParam,
-  ApiQuery,
-  ApiResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import type { TObject, TSchema } from '@sinclair/typebox';
 import { ErrorSchema } from './error.schema';
 
@@ -103,9 +96,7 @@ export function ApiRoute(spec: ApiRouteSpec): MethodDecorator {
         'A correlation id to use for this request (1 to 128 characters of A-Z a-z 0-9 . _ : -); any other value is replaced by a new UUID.',
       schema: STRING,
     }),
-    ...Object.entries(params?.properties ?? {}).map(([name, schema]) =>
-      ApiParam({ name, schema, required: true }),
-    ),
+    ...Object.entries(params?.properties ?? {}).map(([name, schema]) => ApiParam({ name, schema, required: true })),
     ...Object.entries(querystring?.properties ?? {}).map(([name, schema]) =>
       ApiQuery({
         name,

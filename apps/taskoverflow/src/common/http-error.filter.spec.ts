@@ -58,12 +58,16 @@ describe('toErrorResponse', () => {
       status: 503,
       body: { error: 'The database is unavailable; try again shortly' },
     };
-    expect(toErrorResponse(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toEqual(expected);
+    expect(
+      toErrorResponse(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })),
+    ).toEqual(expected);
     expect(toErrorResponse(pgError('57P01', 'terminating connection due to administrator command'))).toEqual(expected);
-    expect(toErrorResponse(new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly')))).toEqual(expected);
+    expect(
+      toErrorResponse(new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly'))),
+    ).toEqual(expected);
   });
 
-  it('answers a statement past statement_timeout, or no free connection in time, with 503 too (504 is the ALB\'s)', () => {
+  it("answers a statement past statement_timeout, or no free connection in time, with 503 too (504 is the ALB's)", () => {
     const expected = {
       status: 503,
       body: { error: 'The database did not answer in time; try again shortly' },

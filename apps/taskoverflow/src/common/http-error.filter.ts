@@ -1,12 +1,5 @@
 import { type DatabaseFailure, databaseFailure, isDataException, isUniqueViolation } from '@app/database';
-import {
-  type ArgumentsHost,
-  Catch,
-  type ExceptionFilter,
-  HttpException,
-  HttpStatus,
-  Logger,
-} from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { type ErrorDetail, RequestValidationError } from './request-validation';
 
@@ -37,10 +30,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       // During an outage, one line a request with the reason, not a stack.
       this.logger.warn(`${body.error} (${error instanceof Error ? error.message : String(error)})`);
     }
-    void reply
-      .status(status)
-      .header('Content-Type', 'application/json; charset=utf-8')
-      .send(JSON.stringify(body));
+    void reply.status(status).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(body));
   }
 }
 
@@ -109,9 +99,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
 function isUnreadableBody(error: unknown): error is { statusCode: number } {
   // Not `instanceof Error`: under Jest, Node's own errors come from another realm.
   const statusCode =
-    typeof error === 'object' && error !== null
-      ? (error as { statusCode?: unknown }).statusCode
-      : undefined;
+    typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
   return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 }
 
@@ -126,7 +114,11 @@ function fromHttpException(error: HttpException): ErrorResponse {
   }
   const response = error.getResponse();
   if (typeof response === 'object' && response !== null) {
-    const { error: ours, details, message } = response as {
+    const {
+      error: ours,
+      details,
+      message,
+    } = response as {
       error?: unknown;
       details?: ErrorDetail[];
       message?: unknown;
@@ -138,11 +130,7 @@ function fromHttpException(error: HttpException): ErrorResponse {
     return {
       status,
       body: {
-        error: Array.isArray(message)
-          ? message.join('; ')
-          : typeof message === 'string'
-            ? message
-            : error.message,
+        error: Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message,
       },
     };
   }

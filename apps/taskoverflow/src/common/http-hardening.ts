@@ -37,11 +37,7 @@ function securityHeaders(options: HelmetOptions): Record<string, string> {
     // helmet removes X-Powered-By, which Fastify never sets.
     removeHeader: () => undefined,
   };
-  helmet(options)(
-    {} as IncomingMessage,
-    recorder as unknown as ServerResponse,
-    () => undefined,
-  );
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
   return headers;
 }
 
@@ -92,10 +88,7 @@ export function registerHttpHardening(
       // Thrown, then answered by HttpErrorFilter in the API's error shape;
       // the plugin has already set Retry-After (seconds).
       errorResponseBuilder: (_request, context) =>
-        new HttpException(
-          { error: `Too many requests: retry in ${context.after}` },
-          HttpStatus.TOO_MANY_REQUESTS,
-        ),
+        new HttpException({ error: `Too many requests: retry in ${context.after}` }, HttpStatus.TOO_MANY_REQUESTS),
     });
   }
 }

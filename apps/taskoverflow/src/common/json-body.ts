@@ -43,41 +43,35 @@ function pollutingKey(body: string): string {
  */
 export function useJsonBodies(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string' },
-    (_request, body: string, done) => {
-      if (body.length === 0) {
-        done(refuse('The request body is empty; send a JSON object'), undefined);
-        return;
-      }
-      let parsed: unknown;
-      try {
-        parsed = parse(body, { protoAction: 'error', constructorAction: 'error' });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        const key = /forbidden prototype property/.test(reason) ? pollutingKey(body) : undefined;
-        done(
-          key
-            ? refuse('Invalid request body', [
-                { field: 'body', message: `must not contain a ${key} key (refused: it could pollute object prototypes)` },
-              ])
-            : refuse('Body is not valid JSON', [{ field: 'body', message: reason }]),
-          undefined,
-        );
-        return;
-      }
-      const field = invalidUnicodeAt(parsed, 'body');
-      if (field !== undefined) {
-        done(
-          refuse('Invalid request body', [
-            { field, message: 'must be valid Unicode: it holds an unpaired surrogate' },
-          ]),
-          undefined,
-        );
-        return;
-      }
-      done(null, parsed);
-    },
-  );
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body: string, done) => {
+    if (body.length === 0) {
+      done(refuse('The request body is empty; send a JSON object'), undefined);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = parse(body, { protoAction: 'error', constructorAction: 'error' });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const key = /forbidden prototype property/.test(reason) ? pollutingKey(body) : undefined;
+      done(
+        key
+          ? refuse('Invalid request body', [
+              { field: 'body', message: `must not contain a ${key} key (refused: it could pollute object prototypes)` },
+            ])
+          : refuse('Body is not valid JSON', [{ field: 'body', message: reason }]),
+        undefined,
+      );
+      return;
+    }
+    const field = invalidUnicodeAt(parsed, 'body');
+    if (field !== undefined) {
+      done(
+        refuse('Invalid request body', [{ field, message: 'must be valid Unicode: it holds an unpaired surrogate' }]),
+        undefined,
+      );
+      return;
+    }
+    done(null, parsed);
+  });
 }

@@ -50,11 +50,7 @@ export function answerClientError(error: ConnectionError, socket: Socket): void 
  * percent-encoding, or a path parameter over 100 characters (which bounds
  * the router's work). Neither can be a valid id: 400, as the contract says.
  */
-export function answerFrameworkError(
-  error: FastifyError,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): void {
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const body: ErrorBody =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? {

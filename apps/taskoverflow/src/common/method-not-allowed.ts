@@ -11,11 +11,7 @@ function pathPattern(url: string): RegExp {
   const source = url
     .split('/')
     .map((segment) =>
-      segment.startsWith(':')
-        ? '[^/]+'
-        : segment === '*'
-          ? '.*'
-          : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
     )
     .join('/');
   return new RegExp(`^${source}$`);

@@ -78,9 +78,7 @@ function problem(keyword: string, name: string): ErrorObject {
  */
 function checkStringsFirst(validate: ValidateFunction, schema: unknown): ValidateFunction {
   const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
-  const integers = new Set(
-    Object.keys(properties).filter((name) => properties[name].type === 'integer'),
-  );
+  const integers = new Set(Object.keys(properties).filter((name) => properties[name].type === 'integer'));
   const check = ((data: unknown) => {
     const problems: ErrorObject[] = [];
     for (const [name, value] of Object.entries(typeof data === 'object' && data !== null ? data : {})) {
@@ -111,11 +109,7 @@ export function useRequestValidation(fastify: FastifyInstance): void {
   const bodies = new Ajv({ ...common, coerceTypes: false });
   const strings = new Ajv({ ...common, coerceTypes: true });
   fastify.setValidatorCompiler(({ schema, httpPart }) =>
-    httpPart === 'body'
-      ? bodies.compile(schema)
-      : checkStringsFirst(strings.compile(schema), schema),
+    httpPart === 'body' ? bodies.compile(schema) : checkStringsFirst(strings.compile(schema), schema),
   );
-  fastify.setSchemaErrorFormatter(
-    (errors, part) => new RequestValidationError(part, errors as ErrorObject[]),
-  );
+  fastify.setSchemaErrorFormatter((errors, part) => new RequestValidationError(part, errors as ErrorObject[]));
 }

@@ -1,22 +1,10 @@
 import { type Env, integer, parseEnv, port } from '@app/config';
-import {
-  DATABASE_VARIABLES,
-  type DatabaseConfig,
-  loadDatabaseConfig,
-} from '@app/database';
-import {
-  LOGGING_VARIABLES,
-  type LoggingConfig,
-  loadLoggingConfig,
-} from '@app/logging';
+import { DATABASE_VARIABLES, type DatabaseConfig, loadDatabaseConfig } from '@app/database';
+import { LOGGING_VARIABLES, type LoggingConfig, loadLoggingConfig } from '@app/logging';
 import { z } from 'zod';
 import { availableCpus } from './available-cpus';
 import { HTTP_VARIABLES, type HttpConfig, loadHttpConfig } from './http.config';
-import {
-  loadTodosConfig,
-  TODOS_VARIABLES,
-  type TodosConfig,
-} from '../todos/todos.config';
+import { loadTodosConfig, TODOS_VARIABLES, type TodosConfig } from '../todos/todos.config';
 
 const appEnv = {
   PORT: port().default(6400),

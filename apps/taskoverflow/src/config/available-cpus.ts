@@ -11,9 +11,7 @@ import { availableParallelism } from 'node:os';
 export function availableCpus(cgroupRoot = '/sys/fs/cgroup'): number {
   const quota = cpuQuota(cgroupRoot);
   const cpus = availableParallelism();
-  return quota === undefined
-    ? cpus
-    : Math.max(1, Math.min(cpus, Math.floor(quota)));
+  return quota === undefined ? cpus : Math.max(1, Math.min(cpus, Math.floor(quota)));
 }
 
 /** The quota in CPUs, or undefined when there is none (or no cgroup to read). */

@@ -60,9 +60,7 @@ export function loadHttpConfig(env: Env): HttpConfig {
   const vars = parseEnv('application', httpEnv, env);
   // Node refuses this pair at server creation; say so in configuration terms.
   if (vars.HEADERS_TIMEOUT_MS > vars.REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(
-      'Invalid application configuration: HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS',
-    );
+    throw new ConfigError('Invalid application configuration: HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
   }
   return {
     headersTimeoutMs: vars.HEADERS_TIMEOUT_MS,
@@ -70,8 +68,6 @@ export function loadHttpConfig(env: Env): HttpConfig {
     trustProxyHops: vars.TRUST_PROXY_HOPS,
     corsOrigins: vars.CORS_ORIGINS ?? [],
     rateLimit:
-      vars.RATE_LIMIT_MAX === undefined
-        ? undefined
-        : { max: vars.RATE_LIMIT_MAX, windowMs: vars.RATE_LIMIT_WINDOW_MS },
+      vars.RATE_LIMIT_MAX === undefined ? undefined : { max: vars.RATE_LIMIT_MAX, windowMs: vars.RATE_LIMIT_WINDOW_MS },
   };
 }

@@ -13,6 +13,4 @@ if (config.target.kind === 'embedded') {
   );
 }
 
-export default new DataSource(
-  buildDataSourceOptions(config.target, config, schema),
-);
+export default new DataSource(buildDataSourceOptions(config.target, config, schema));

@@ -1,14 +1,7 @@
-import {
-  Controller,
-  Get,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
-import {
-  HealthCheckService,
-  TypeOrmHealthIndicator,
-} from '@nestjs/terminus';
+import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiRoute } from '../common/api-route.decorator';
 import { ErrorSchema } from '../common/error.schema';
 
@@ -70,10 +63,8 @@ function describeFailure(error: unknown): { field: string; message: string }[] {
           error?: Record<string, { message?: string }>;
         })
       : {};
-  return Object.entries(report.error ?? { database: {} }).map(
-    ([indicator, result]) => ({
-      field: indicator,
-      message: result.message ?? 'down',
-    }),
-  );
+  return Object.entries(report.error ?? { database: {} }).map(([indicator, result]) => ({
+    field: indicator,
+    message: result.message ?? 'down',
+  }));
 }

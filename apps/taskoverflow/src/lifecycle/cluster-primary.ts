@@ -36,13 +36,9 @@ export async function runPrimary(logging: Logging, config: Config, stopSignals: 
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    const workers = Object.values(cluster.workers ?? {}).filter(
-      (worker): worker is Worker => worker !== undefined,
-    );
+    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
     const deadline = setTimeout(() => {
-      logger.error(
-        `Workers did not stop within ${config.app.shutdownTimeoutMs} ms; killing them`,
-      );
+      logger.error(`Workers did not stop within ${config.app.shutdownTimeoutMs} ms; killing them`);
       for (const worker of workers) worker.process.kill('SIGKILL');
     }, config.app.shutdownTimeoutMs).unref();
     const exits = workers.map(
@@ -67,9 +63,7 @@ export async function runPrimary(logging: Logging, config: Config, stopSignals: 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     if (!started.has(worker.id)) {
-      logger.fatal(
-        `Worker ${worker.process.pid} exited during start-up (${code ?? signal}); stopping`,
-      );
+      logger.fatal(`Worker ${worker.process.pid} exited during start-up (${code ?? signal}); stopping`);
       void stop(1);
       return;
     }
@@ -77,9 +71,7 @@ export async function runPrimary(logging: Logging, config: Config, stopSignals: 
     cluster.fork(workerEnv);
   });
   for (let i = 0; i < workers; i++) cluster.fork(workerEnv);
-  logger.log(
-    `Started ${workers} worker processes with ${poolSize} database connections each`,
-  );
+  logger.log(`Started ${workers} worker processes with ${poolSize} database connections each`);
   void stopSignals.received.then((signal) => {
     logger.log(`${signal} received: stopping the workers`);
     return stop(0);

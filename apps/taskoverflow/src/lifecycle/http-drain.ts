@@ -62,10 +62,10 @@ export class HttpDrain {
   /** While draining, the last answer on a connection tells the client to send no more requests on it. */
   private closeAfter(response: ServerResponse, tracked: Tracked): void {
     const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
-    response.writeHead = ((...args: unknown[]) => {
+    response.writeHead = (...args: unknown[]) => {
       if (tracked.inFlight.size <= 1 && !response.headersSent) response.setHeader('Connection', 'close');
       return writeHead(...args);
-    });
+    };
   }
 
   /**
@@ -91,11 +91,11 @@ export class HttpDrain {
     // earlier, they would reconnect at once, and a connection still in the accept queue when
     // the listener closes is reset, not refused.
     const close = this.server.close.bind(this.server);
-    this.server.close = ((callback?: (error?: Error) => void) => {
+    this.server.close = (callback?: (error?: Error) => void) => {
       const closed = close(callback);
       this.startDraining();
       return closed;
-    });
+    };
   }
 
   private startDraining(): void {

@@ -7,10 +7,7 @@
  * request that carries If-None-Match, so Node and browser clients would
  * never get a 304. That directive is for caches on the way, not the origin.
  */
-export function ifNoneMatchMatches(
-  header: string | undefined,
-  etag: string,
-): boolean {
+export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   if (header.trim() === '*') return true;
   const opaque = (tag: string) => tag.trim().replace(/^W\//, '');

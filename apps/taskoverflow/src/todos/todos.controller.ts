@@ -39,8 +39,7 @@ const badRequest = { description: 'Invalid input', schema: ErrorSchema };
 const notFound = { description: 'No todo with this id', schema: ErrorSchema };
 const tooLarge = { description: 'Body over 16 KiB', schema: ErrorSchema };
 const unavailable = {
-  description:
-    'The database is unavailable or did not answer in time; retry shortly',
+  description: 'The database is unavailable or did not answer in time; retry shortly',
   schema: ErrorSchema,
 };
 
@@ -54,8 +53,7 @@ export class TodosController {
   @ApiHeader({
     name: 'If-None-Match',
     required: false,
-    description:
-      'The ETag of a list fetched before: 304 with no body while the todos are unchanged.',
+    description: 'The ETag of a list fetched before: 304 with no body while the todos are unchanged.',
   })
   @ApiRoute({
     summary: 'List todos in creation order',
@@ -63,20 +61,17 @@ export class TodosController {
     sendsJsonText: true,
     responses: {
       200: {
-        description:
-          'The todos, the whole list or one page of it.',
+        description: 'The todos, the whole list or one page of it.',
         schema: TodoListSchema,
         headers: {
           ETag: {
-            description:
-              'The todos revision, for If-None-Match (not with `window`, `limit` or `after_id`).',
+            description: 'The todos revision, for If-None-Match (not with `window`, `limit` or `after_id`).',
           },
           'Cache-Control': {
             description: '`no-cache`: keep the list, but revalidate it.',
           },
           Link: {
-            description:
-              '`<…>; rel="next"`: the next page, when paging and more todos follow.',
+            description: '`<…>; rel="next"`: the next page, when paging and more todos follow.',
           },
         },
       },
@@ -153,10 +148,7 @@ export class TodosController {
       413: tooLarge,
     },
   })
-  async update(
-    @Param() { id }: TodoIdParams,
-    @Body() body: UpdateTodo,
-  ): Promise<Todo> {
+  async update(@Param() { id }: TodoIdParams, @Body() body: UpdateTodo): Promise<Todo> {
     return found(await this.todos.update(id, body));
   }
 
@@ -166,8 +158,7 @@ export class TodosController {
     params: TodoIdParamsSchema,
     responses: {
       200: {
-        description:
-          'The deleted todo, or `{}` when there was none (as the original API did)',
+        description: 'The deleted todo, or `{}` when there was none (as the original API did)',
         schema: DeletedTodoSchema,
       },
       400: badRequest,
@@ -187,11 +178,7 @@ function found(todo: Todo | undefined): Todo {
 }
 
 /** Conditional requests and paging headers need the reply itself. */
-function sendList(
-  list: TodoList,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): FastifyReply {
+function sendList(list: TodoList, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (list.revision !== undefined) {
     // Clients and caches may keep the list but must ask before reusing it.
     const etag = `"${list.revision}"`;
@@ -201,10 +188,7 @@ function sendList(
     }
   }
   if (list.nextAfterId !== undefined) {
-    void reply.header(
-      'link',
-      `<${nextPageUrl(request.url, list.nextAfterId)}>; rel="next"`,
-    );
+    void reply.header('link', `<${nextPageUrl(request.url, list.nextAfterId)}>; rel="next"`);
   }
   return reply.header('content-type', JSON_CONTENT_TYPE).send(list.body);
 }

@@ -11,12 +11,7 @@ export class TodosModule {
     return {
       module: TodosModule,
       controllers: [TodosController],
-      providers: [
-        TodosService,
-        TodosRepository,
-        TodoListCache,
-        { provide: TODOS_CONFIG, useValue: config },
-      ],
+      providers: [TodosService, TodosRepository, TodoListCache, { provide: TODOS_CONFIG, useValue: config }],
     };
   }
 }

@@ -43,19 +43,14 @@ const REVISION = '(SELECT sum(revision)::text FROM todos_revision)';
 
 export const SELECT_REVISION = `SELECT ${REVISION} AS revision`;
 
-function listConditions(
-  filter: ListFilter & { afterId?: number },
-  parameters: unknown[],
-): string[] {
+function listConditions(filter: ListFilter & { afterId?: number }, parameters: unknown[]): string[] {
   const conditions: string[] = [];
   const add = (value: unknown) => `$${parameters.push(value)}`;
   if (filter.completed !== undefined) {
     conditions.push(`completed = ${add(filter.completed)}`);
   }
   if (filter.windowDays !== undefined) {
-    conditions.push(
-      `deadline_at <= now() + make_interval(days => ${add(filter.windowDays)})`,
-    );
+    conditions.push(`deadline_at <= now() + make_interval(days => ${add(filter.windowDays)})`);
   }
   if (filter.afterId !== undefined) {
     conditions.push(`id > ${add(filter.afterId)}`);
@@ -63,11 +58,9 @@ function listConditions(
   return conditions;
 }
 
-const where = (conditions: string[]) =>
-  conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+const where = (conditions: string[]) => (conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '');
 
-const JSON_ARRAY =
-  "coalesce('[' || string_agg(row_to_json(t)::text, ',' ORDER BY t.id) || ']', '[]')";
+const JSON_ARRAY = "coalesce('[' || string_agg(row_to_json(t)::text, ',' ORDER BY t.id) || ']', '[]')";
 
 /**
  * The whole (filtered) list as one JSON array text in column `body`, in
@@ -100,17 +93,10 @@ export function listTodosPage(
   parameters: unknown[];
 } {
   const parameters: unknown[] = [];
-  const conditions = listConditions(
-    { ...filter, afterId: page.afterId },
-    parameters,
-  );
-  const limit =
-    page.limit === undefined ? '' : ` LIMIT $${parameters.push(page.limit)}`;
+  const conditions = listConditions({ ...filter, afterId: page.afterId }, parameters);
+  const limit = page.limit === undefined ? '' : ` LIMIT $${parameters.push(page.limit)}`;
   // The same conditions, with the page's last id as the cursor, say whether any todo follows.
-  const following = [
-    ...listConditions(filter, parameters),
-    'id > (SELECT max(id) FROM t)',
-  ];
+  const following = [...listConditions(filter, parameters), 'id > (SELECT max(id) FROM t)'];
   return {
     sql:
       `WITH t AS (SELECT ${TODO_FIELDS} FROM todos${where(conditions)} ORDER BY id${limit}) ` +

@@ -47,9 +47,7 @@ describe('npm run analyze names the planted bottleneck', () => {
     );
     try {
       await deleteAllTodos(t.dataSource);
-      await t.dataSource.query(
-        "INSERT INTO todos (title) SELECT 'todo ' || n FROM generate_series(1, 20) AS n",
-      );
+      await t.dataSource.query("INSERT INTO todos (title) SELECT 'todo ' || n FROM generate_series(1, 20) AS n");
       const result = await autocannon({
         url: `${t.baseUrl}${scenario.path}`,
         connections: scenario.connections,
@@ -71,7 +69,9 @@ describe('npm run analyze names the planted bottleneck', () => {
   }
 
   it('a slow query: slow-sql, with an example request whose trace shows the statement', async () => {
-    const report = await analyze(await loadAndLog('slow-query', { path: '/api/v1/planted/slow-query', connections: 10 }));
+    const report = await analyze(
+      await loadAndLog('slow-query', { path: '/api/v1/planted/slow-query', connections: 10 }),
+    );
     expect(report.verdict.bottleneck).toBe('slow-sql');
     expect(report.verdict.reason).toMatch(/pg_sleep/);
 
@@ -82,7 +82,9 @@ describe('npm run analyze names the planted bottleneck', () => {
   });
 
   it('an N+1 loop: n-plus-one, naming the repeated statement', async () => {
-    const report = await analyze(await loadAndLog('n-plus-one', { path: '/api/v1/planted/n-plus-one', connections: 10 }));
+    const report = await analyze(
+      await loadAndLog('n-plus-one', { path: '/api/v1/planted/n-plus-one', connections: 10 }),
+    );
     expect(report.verdict.bottleneck).toBe('n-plus-one');
     expect(report.verdict.reason).toMatch(/SELECT title FROM todos WHERE id = \?/);
     expect(report.verdict.reason).toMatch(/up to 20 times/);

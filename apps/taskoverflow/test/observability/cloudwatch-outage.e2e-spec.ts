@@ -146,13 +146,10 @@ describe('CloudWatch Logs failing for minutes: the service does not notice', () 
 
   it('unreachable (connections refused): no errors, no request held up, the buffer bounded; once back, it gets the newest events and the count of the others', async () => {
     let downAt = 0;
-    await compare(
-      async () => {
-        downAt = Date.now();
-        await cloudWatch.down();
-      },
-      /failed \([^)]*ECONNREFUSED[^)]*\); keeping events buffered and retrying/,
-    );
+    await compare(async () => {
+      downAt = Date.now();
+      await cloudWatch.down();
+    }, /failed \([^)]*ECONNREFUSED[^)]*\); keeping events buffered and retrying/);
     const upAt = Date.now();
     await cloudWatch.up();
     await within(service!.waitForOutput(/\[cloudwatch-logs\] CloudWatch Logs answers again/), 10_000, 'recovery');

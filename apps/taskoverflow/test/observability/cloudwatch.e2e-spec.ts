@@ -34,13 +34,13 @@ describe('CloudWatch Logs shipping', () => {
     const shipped = cloudWatch.messages(GROUP, STREAM).map((message) => JSON.parse(message) as unknown);
     expect(stdout.map((line) => line.message)).toContain('Stopped');
     expect(shipped).toEqual(stdout);
-    expect(
-      stdout.filter((line) => line.request_id === 'shipped-1').map((line) => line.message),
-    ).toEqual(['Request started', 'Query', 'Request finished']);
+    expect(stdout.filter((line) => line.request_id === 'shipped-1').map((line) => line.message)).toEqual([
+      'Request started',
+      'Query',
+      'Request finished',
+    ]);
     const events = cloudWatch.events(GROUP, STREAM);
-    expect(events.map((event) => event.timestamp)).toEqual(
-      stdout.map((line) => Date.parse(line.timestamp as string)),
-    );
+    expect(events.map((event) => event.timestamp)).toEqual(stdout.map((line) => Date.parse(line.timestamp as string)));
   });
 
   it('keeps serving when CloudWatch is unreachable, and still exits cleanly', async () => {

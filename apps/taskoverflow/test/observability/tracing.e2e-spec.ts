@@ -13,9 +13,7 @@ const TODOS = '/api/v1/todos';
 async function finished(service: ServiceProcess, ids: string[]): Promise<LogLine[]> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const lines = service.logLines();
-    const done = new Set(
-      lines.filter((line) => line.message === 'Request finished').map((line) => line.request_id),
-    );
+    const done = new Set(lines.filter((line) => line.message === 'Request finished').map((line) => line.request_id));
     if (ids.every((id) => done.has(id))) return lines;
     await sleep(50);
   }
@@ -161,26 +159,29 @@ describe('request tracing in the logs', () => {
       ['404 (unknown route)', 'GET', '/api/v1/nowhere', {}, 404],
       ['404 (no such todo)', 'GET', `${TODOS}/999999`, {}, 404],
       ['413', 'POST', TODOS, { json: { title: 'x'.repeat(20_000) } }, 413],
-    ])('is echoed on a %s, which has exactly one start and one finish line', async (label, method, path, options, status) => {
-      const id = `echo-${label.replace(/\W+/g, '-')}`;
-      const response = await request(baseUrl, method, path, {
-        ...options,
-        headers: { ...options?.headers, 'x-request-id': id },
-      });
-      expect(response.status).toBe(status);
-      expect(response.headers.get('x-request-id')).toBe(id);
-      const own = ofRequest(await finished(service, [id]), id);
-      expect(own.filter((line) => line.message === 'Request started')).toHaveLength(1);
-      const finish = own.filter((line) => line.message === 'Request finished');
-      expect(finish).toHaveLength(1);
-      expect(finish[0]).toMatchObject({
-        status_code: status,
-        level: status >= 400 ? 'warn' : 'info',
-        location: 'http',
-        method,
-        url: path,
-      });
-    });
+    ])(
+      'is echoed on a %s, which has exactly one start and one finish line',
+      async (label, method, path, options, status) => {
+        const id = `echo-${label.replace(/\W+/g, '-')}`;
+        const response = await request(baseUrl, method, path, {
+          ...options,
+          headers: { ...options?.headers, 'x-request-id': id },
+        });
+        expect(response.status).toBe(status);
+        expect(response.headers.get('x-request-id')).toBe(id);
+        const own = ofRequest(await finished(service, [id]), id);
+        expect(own.filter((line) => line.message === 'Request started')).toHaveLength(1);
+        const finish = own.filter((line) => line.message === 'Request finished');
+        expect(finish).toHaveLength(1);
+        expect(finish[0]).toMatchObject({
+          status_code: status,
+          level: status >= 400 ? 'warn' : 'info',
+          location: 'http',
+          method,
+          url: path,
+        });
+      },
+    );
   });
 
   it('logs trace_id from a valid W3C traceparent, and nothing from an invalid one', async () => {
@@ -240,7 +241,10 @@ describe('request tracing in the logs', () => {
         level: 'error',
         err: { type: expect.any(String), message: expect.any(String), stack: expect.stringMatching(/\n\s+at /) },
       });
-      expect(own.find((line) => line.message === 'Request finished')).toMatchObject({ level: 'error', status_code: 500 });
+      expect(own.find((line) => line.message === 'Request finished')).toMatchObject({
+        level: 'error',
+        status_code: 500,
+      });
     } finally {
       await admin.query('ALTER TABLE todos_gone RENAME TO todos');
       await admin.end();
@@ -261,7 +265,10 @@ describe('request tracing in the logs', () => {
         message: expect.stringMatching(/^The database is unavailable; try again shortly \(.+\)$/),
       });
       expect(warning).not.toHaveProperty('err');
-      expect(own.find((line) => line.message === 'Request finished')).toMatchObject({ level: 'error', status_code: 503 });
+      expect(own.find((line) => line.message === 'Request finished')).toMatchObject({
+        level: 'error',
+        status_code: 503,
+      });
     } finally {
       proxy.restore();
     }

@@ -1,8 +1,4 @@
-import {
-  buildDataSourceOptions,
-  createDatabaseIfMissing,
-  runMigrationsUnderLock,
-} from '@app/database';
+import { buildDataSourceOptions, createDatabaseIfMissing, runMigrationsUnderLock } from '@app/database';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -25,9 +21,7 @@ async function freshDatabase(name: string): Promise<string> {
 }
 
 function dataSourceFor(url: string, poolSize = 1): DataSource {
-  return new DataSource(
-    buildDataSourceOptions({ kind: 'url', url }, { ssl: false, poolSize }, schema),
-  );
+  return new DataSource(buildDataSourceOptions({ kind: 'url', url }, { ssl: false, poolSize }, schema));
 }
 
 describe('database schema', () => {
@@ -45,9 +39,7 @@ describe('database schema', () => {
   it('applies migrations once when several instances start at the same moment, each with a pool of one', async () => {
     const url = await freshDatabase(`migrations_${worker}`);
     const instances = await Promise.all([1, 2, 3, 4].map(() => open(url, 1)));
-    const applied = await Promise.all(
-      instances.map((dataSource) => runMigrationsUnderLock(dataSource, quiet)),
-    );
+    const applied = await Promise.all(instances.map((dataSource) => runMigrationsUnderLock(dataSource, quiet)));
     expect(applied.filter((names) => names.length > 0)).toEqual([
       [expect.stringMatching(/^CreateTodos\d+$/), expect.stringMatching(/^TodosRevision\d+$/)],
     ]);
@@ -76,7 +68,7 @@ describe('database schema', () => {
         )
       ).map((row: { table_name: string }) => row.table_name);
     const triggers = async () =>
-      (await dataSource.query("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1")).map(
+      (await dataSource.query('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1')).map(
         (row: { tgname: string }) => row.tgname,
       );
     expect(await tables()).toEqual(['migrations', 'todos', 'todos_revision']);
@@ -116,9 +108,7 @@ describe('connection pool', () => {
     const url = await freshDatabase(database);
     const t = await startTestApp({ DATABASE_URL: url, DB_POOL_SIZE: '2' });
     try {
-      const responses = await Promise.all(
-        Array.from({ length: 40 }, () => request(t.baseUrl, 'GET', '/api/v1/todos')),
-      );
+      const responses = await Promise.all(Array.from({ length: 40 }, () => request(t.baseUrl, 'GET', '/api/v1/todos')));
       expect(responses.map((response) => response.status)).toEqual(Array(40).fill(200));
       const [{ connections }] = await t.dataSource.query(
         "SELECT count(*)::int AS connections FROM pg_stat_activity WHERE datname = $1 AND application_name = 'taskoverflow'",

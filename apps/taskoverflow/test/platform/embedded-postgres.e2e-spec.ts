@@ -119,9 +119,7 @@ describe('embedded PostgreSQL and the service lifecycle', () => {
 
     const second = start({});
     const baseUrl = await second.listening;
-    expect(second.output()).toContain(
-      `A PostgreSQL server left running by an earlier run (pid ${leftover}, port `,
-    );
+    expect(second.output()).toContain(`A PostgreSQL server left running by an earlier run (pid ${leftover}, port `);
     expect(await postmasterPid(dataDir)).not.toBe(leftover);
     expect((await request(baseUrl, 'GET', '/api/v1/health/ready')).status).toBe(200);
     second.child.kill('SIGTERM');

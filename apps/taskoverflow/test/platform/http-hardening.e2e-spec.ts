@@ -85,9 +85,11 @@ describe('HTTP hardening, default configuration', () => {
       expect(src).toBeDefined();
       assets.push(src!);
     }
-    assets.push(...[...page.text.matchAll(/<link[^>]+rel=["']stylesheet["'][^>]*>/g)].map(
-      ([tag]) => /href=["']([^"']+)["']/.exec(tag)![1],
-    ));
+    assets.push(
+      ...[...page.text.matchAll(/<link[^>]+rel=["']stylesheet["'][^>]*>/g)].map(
+        ([tag]) => /href=["']([^"']+)["']/.exec(tag)![1],
+      ),
+    );
     for (const asset of assets) {
       const url = new URL(asset, `${t.baseUrl}/api/docs/`);
       expect(url.origin).toBe(t.baseUrl);
@@ -138,7 +140,10 @@ describe('HTTP hardening, default configuration', () => {
   it.each([
     ['a control character in a header', `GET ${TODOS} HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\x01b\r\n\r\n`],
     ['a malformed request line', 'GET  HTTP/1.1 nonsense\r\n\r\n'],
-    ['both Content-Length and chunked (request smuggling)', `POST ${TODOS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`],
+    [
+      'both Content-Length and chunked (request smuggling)',
+      `POST ${TODOS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    ],
   ])('answers %s with 400 in the API error shape', async (_, raw) => {
     const response = await rawRequest(t.baseUrl, raw);
     expectApiError(response.status, response.headers['content-type'], response.body, 400);
@@ -158,7 +163,10 @@ describe('HTTP hardening, default configuration', () => {
   });
 
   it('answers an Expect header other than 100-continue with 417 in the API error shape', async () => {
-    const response = await rawRequest(t.baseUrl, `GET ${TODOS} HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n`);
+    const response = await rawRequest(
+      t.baseUrl,
+      `GET ${TODOS} HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n`,
+    );
     expectApiError(response.status, response.headers['content-type'], response.body, 417);
   });
 
@@ -222,7 +230,10 @@ describe('request timeouts (slowloris)', () => {
       `POST ${TODOS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
     );
     let sent = 0;
-    const drip = setInterval(() => !connection.isClosed && sent < body.length - 1 && connection.write(body[sent++]), 100);
+    const drip = setInterval(
+      () => !connection.isClosed && sent < body.length - 1 && connection.write(body[sent++]),
+      100,
+    );
     try {
       const response = await connection.response(4000);
       await connection.closed();
@@ -288,7 +299,12 @@ describe('CORS with CORS_ORIGINS set', () => {
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
-    expect(response.headers.get('access-control-allow-methods')?.split(/,\s*/)).toEqual(['GET', 'POST', 'PUT', 'DELETE']);
+    expect(response.headers.get('access-control-allow-methods')?.split(/,\s*/)).toEqual([
+      'GET',
+      'POST',
+      'PUT',
+      'DELETE',
+    ]);
     expect(response.headers.get('access-control-allow-headers')).toMatch(/Content-Type/);
     expect(response.headers.get('access-control-max-age')).toBe('600');
   });

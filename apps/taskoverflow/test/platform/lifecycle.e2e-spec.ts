@@ -39,22 +39,25 @@ describe('service lifecycle', () => {
       expect(service.output()).toMatch(new RegExp(`Invalid \\w+ configuration: ${name}: `));
     });
 
-    it.each(['1', '2'])('a PORT already in use stops the service (WEB_CONCURRENCY=%s) with what to do, exit 1', async (workers) => {
-      const taken = createServer();
-      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-      const { port } = taken.address() as AddressInfo;
-      try {
-        const service = start({ DATABASE_URL: workerDatabaseUrl(), PORT: String(port), WEB_CONCURRENCY: workers });
-        expect((await service.exited).code).toBe(1);
-        const fatal = service.logLines().filter((line) => line.level === 'fatal');
-        expect(fatal[0]).toMatchObject({ message: `PORT ${port} is in use: set PORT to another port` });
-        expect(fatal[0].err).toBeUndefined();
-      } finally {
-        // The test's wait for readiness asked the other server, which never answers: cut it off.
-        taken.closeAllConnections();
-        await new Promise((resolve) => taken.close(resolve));
-      }
-    });
+    it.each(['1', '2'])(
+      'a PORT already in use stops the service (WEB_CONCURRENCY=%s) with what to do, exit 1',
+      async (workers) => {
+        const taken = createServer();
+        await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+        const { port } = taken.address() as AddressInfo;
+        try {
+          const service = start({ DATABASE_URL: workerDatabaseUrl(), PORT: String(port), WEB_CONCURRENCY: workers });
+          expect((await service.exited).code).toBe(1);
+          const fatal = service.logLines().filter((line) => line.level === 'fatal');
+          expect(fatal[0]).toMatchObject({ message: `PORT ${port} is in use: set PORT to another port` });
+          expect(fatal[0].err).toBeUndefined();
+        } finally {
+          // The test's wait for readiness asked the other server, which never answers: cut it off.
+          taken.closeAllConnections();
+          await new Promise((resolve) => taken.close(resolve));
+        }
+      },
+    );
   });
 
   describe('waiting for the database', () => {
@@ -122,9 +125,7 @@ describe('service lifecycle', () => {
       req.on('error', reject);
       req.on('continue', () => {
         service.child.kill('SIGTERM');
-        void service
-          .waitForOutput(/SIGTERM received/)
-          .then(() => setTimeout(() => req.end(body), 300));
+        void service.waitForOutput(/SIGTERM received/).then(() => setTimeout(() => req.end(body), 300));
       });
       req.flushHeaders();
     });
@@ -174,16 +175,20 @@ describe('several processes (WEB_CONCURRENCY)', () => {
       const baseUrl = await service.listening;
       await service.waitForOutput(/listening on[\s\S]*listening on/);
       const listeners = () =>
-        service.logLines().filter((line) => /listening on/.test(line.message)).map((line) => line.pid);
+        service
+          .logLines()
+          .filter((line) => /listening on/.test(line.message))
+          .map((line) => line.pid);
       const [first, second] = listeners();
       expect(first).not.toBe(second);
 
-      const responses = await Promise.all(
-        Array.from({ length: 20 }, () => request(baseUrl, 'GET', '/api/v1/todos')),
-      );
+      const responses = await Promise.all(Array.from({ length: 20 }, () => request(baseUrl, 'GET', '/api/v1/todos')));
       expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
       const served = new Set(
-        service.logLines().filter((line) => line.message === 'Request finished').map((line) => line.pid),
+        service
+          .logLines()
+          .filter((line) => line.message === 'Request finished')
+          .map((line) => line.pid),
       );
       expect(served.size).toBeGreaterThanOrEqual(1);
       expect(service.output()).toMatch(/Started 2 worker processes with 2 database connections each/);

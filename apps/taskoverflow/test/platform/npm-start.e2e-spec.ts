@@ -82,7 +82,7 @@ describe('npm start', () => {
     }
   });
 
-  describe.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s to npm\'s pid', (signal) => {
+  describe.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)("%s to npm's pid", (signal) => {
     let dir: string;
     beforeAll(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'taskoverflow-npm-start-'));
@@ -107,7 +107,7 @@ describe('npm start', () => {
       const exit = await run.exited;
       // npm passes SIGTERM and SIGINT on and waits; it dies of SIGHUP, and the service is stopped all the same.
       expect(exit).toEqual(signal === 'SIGHUP' ? { code: null, signal: 'SIGHUP' } : { code: 0, signal: null });
-      await waitFor(() => processesInGroup(run.npm.pid!).length === 0, 'npm start\'s processes to exit');
+      await waitFor(() => processesInGroup(run.npm.pid!).length === 0, "npm start's processes to exit");
       await waitFor(() => !isAlive(supervisor) && !isAlive(postgres), 'PostgreSQL and its supervisor to stop');
       const messages = run.logLines().map((line) => line.message);
       expect(messages.filter((message) => message === 'Stopped')).toHaveLength(3);

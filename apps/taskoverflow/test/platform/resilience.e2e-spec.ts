@@ -222,7 +222,9 @@ describe('statement timeout and migrations', () => {
       await locker.query('ROLLBACK');
     }
     // The server cancelled the statement and kept the session: the pool's one connection serves on.
-    expect((await request(t.baseUrl, 'GET', `/api/v1/todos/${created.json.id}`)).json).toMatchObject({ title: 'locked' });
+    expect((await request(t.baseUrl, 'GET', `/api/v1/todos/${created.json.id}`)).json).toMatchObject({
+      title: 'locked',
+    });
   });
 
   it('start-up migrations are not bound by the request timeouts: they wait for another instance holding the lock', async () => {

@@ -114,7 +114,13 @@ describe('shutdown under load', () => {
 
     const answers = await Promise.all(slow);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(answers.map((answer) => answer.json.title).sort()).toEqual(['slow 0', 'slow 1', 'slow 2', 'slow 3', 'slow 4']);
+    expect(answers.map((answer) => answer.json.title).sort()).toEqual([
+      'slow 0',
+      'slow 1',
+      'slow 2',
+      'slow 3',
+      'slow 4',
+    ]);
     expect(await service.exited).toEqual({ code: 0, signal: null });
     const exitMs = performance.now() - signalledAt;
     expect(exitMs).toBeLessThan(10_000);

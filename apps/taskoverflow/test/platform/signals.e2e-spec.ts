@@ -19,7 +19,9 @@ describe.each([
     service = spawnService({ DATABASE_URL: workerDatabaseUrl(), WEB_CONCURRENCY: workers, LOG_SQL: 'false' });
     baseUrl = await service.listening;
     // Every worker serving, not only the first.
-    await service.waitForOutput(new RegExp(Array.from({ length: Number(workers) }, () => 'listening on').join('[\\s\\S]*')));
+    await service.waitForOutput(
+      new RegExp(Array.from({ length: Number(workers) }, () => 'listening on').join('[\\s\\S]*')),
+    );
   });
   afterEach(async () => {
     service.child.kill('SIGKILL');

@@ -17,9 +17,7 @@ declare global {
  * each Jest worker, so that test files running in parallel never share rows.
  * Workers find the server through TEST_POSTGRES_URL.
  */
-export default async function globalSetup(globalConfig: {
-  maxWorkers: number;
-}): Promise<void> {
+export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
   const runDir = await mkdtemp(path.join(tmpdir(), 'taskoverflow-test-'));
   // As root, PostgreSQL runs as the user postgres, who must be able to enter it.
   await chmod(runDir, 0o755);
@@ -29,7 +27,10 @@ export default async function globalSetup(globalConfig: {
   const keep = (message: string) => void kept.push(message);
   let server: EmbeddedPostgres;
   try {
-    server = await startEmbeddedPostgres({ dataDir, port: 0, database: 'postgres' }, { log: keep, warn: keep, error: keep });
+    server = await startEmbeddedPostgres(
+      { dataDir, port: 0, database: 'postgres' },
+      { log: keep, warn: keep, error: keep },
+    );
   } catch (error) {
     process.stderr.write(`${kept.join('\n')}\n`);
     throw error;

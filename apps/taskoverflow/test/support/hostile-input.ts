@@ -71,8 +71,19 @@ const validDeadline = fc.constantFrom(
 
 /** A value of the wrong JSON type for every field (numbers as strings are right for none but the text fields). */
 const WRONG_TYPE = {
-  title: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
-  description: fc.oneof(fc.integer(), fc.boolean(), fc.array(fc.constant(null), { maxLength: 2 }), fc.object({ maxDepth: 1 })),
+  title: fc.oneof(
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 2 }),
+    fc.object({ maxDepth: 1 }),
+  ),
+  description: fc.oneof(
+    fc.integer(),
+    fc.boolean(),
+    fc.array(fc.constant(null), { maxLength: 2 }),
+    fc.object({ maxDepth: 1 }),
+  ),
   completed: fc.oneof(fc.constantFrom('true', 'false', '1', '0', 'yes', ''), fc.integer(), fc.constant(null)),
   deadline_at: fc.oneof(fc.integer(), fc.constantFrom('1701698400', 'now', '2023-02-30T00:00:00', ''), fc.boolean()),
 };
@@ -85,7 +96,19 @@ const RIGHT_TYPE = {
 type Field = keyof typeof RIGHT_TYPE;
 const FIELDS = Object.keys(RIGHT_TYPE) as Field[];
 
-const HOSTILE_KEYS = ['id', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'created_at', '', 'Title', ' title', 'title\u0000'];
+const HOSTILE_KEYS = [
+  'id',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'created_at',
+  '',
+  'Title',
+  ' title',
+  'title\u0000',
+];
 
 /** A JSON object written as text, so that keys like __proto__ and repeated keys survive. */
 export const objectText = (entries: [string, unknown][]) =>
@@ -103,10 +126,15 @@ export interface HostileBody {
 const todoShaped = fc
   .tuple(
     fc.record(
-      Object.fromEntries(FIELDS.map((field) => [field, fc.oneof(
-        fc.record({ wrong: fc.constant(true), value: WRONG_TYPE[field] }),
-        fc.record({ wrong: fc.constant(false), value: RIGHT_TYPE[field] as fc.Arbitrary<unknown> }),
-      )])) as Record<Field, fc.Arbitrary<{ wrong: boolean; value: unknown }>>,
+      Object.fromEntries(
+        FIELDS.map((field) => [
+          field,
+          fc.oneof(
+            fc.record({ wrong: fc.constant(true), value: WRONG_TYPE[field] }),
+            fc.record({ wrong: fc.constant(false), value: RIGHT_TYPE[field] as fc.Arbitrary<unknown> }),
+          ),
+        ]),
+      ) as Record<Field, fc.Arbitrary<{ wrong: boolean; value: unknown }>>,
       { requiredKeys: [] },
     ),
     fc.array(fc.tuple(fc.constantFrom(...HOSTILE_KEYS), fc.jsonValue({ maxDepth: 2 })), { maxLength: 2 }),
@@ -157,7 +185,9 @@ const MALFORMED = [
   '',
   '{"title":"x"}\u0000',
 ];
-const malformed = fc.constantFrom(...MALFORMED).map((text): HostileBody => ({ what: 'malformed', text, mustReject: true }));
+const malformed = fc
+  .constantFrom(...MALFORMED)
+  .map((text): HostileBody => ({ what: 'malformed', text, mustReject: true }));
 
 /** Any JSON at all: most of it is not a todo, some of it may be. */
 const anyJson = fc.jsonValue({ maxDepth: 4 }).map((value): HostileBody => ({
@@ -168,14 +198,25 @@ const anyJson = fc.jsonValue({ maxDepth: 4 }).map((value): HostileBody => ({
 
 /** A well-formed todo with a content type that is not JSON's. */
 const wrongContentType = fc
-  .constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/xml', 'text/json')
+  .constantFrom(
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/jsonx',
+    'application/xml',
+    'text/json',
+  )
   .map((contentType): HostileBody => ({ what: 'content type', text: '{"title":"x"}', contentType, mustReject: true }));
 
 export const hostileBody = fc.oneof(todoShaped, todoShaped, deeplyNested, malformed, anyJson, wrongContentType);
 
 /** Strings over the 16 KiB body limit, counted in bytes: 4,100 emoji are 16,400 bytes. */
 export const oversizedBody = fc
-  .tuple(fc.constantFrom('x', 'é', '😀', '\u0000'), fc.integer({ min: 1, max: 3 * BODY_LIMIT }), fc.constantFrom<Field>('title', 'description'))
+  .tuple(
+    fc.constantFrom('x', 'é', '😀', '\u0000'),
+    fc.integer({ min: 1, max: 3 * BODY_LIMIT }),
+    fc.constantFrom<Field>('title', 'description'),
+  )
   .map(([char, count, field]) => JSON.stringify({ title: 'x', [field]: char.repeat(count) }))
   .filter((text) => Buffer.byteLength(text) > BODY_LIMIT);
 
@@ -183,19 +224,74 @@ export const oversizedBody = fc
 export const anyId = fc.oneof(
   fc.integer({ min: -5, max: 3_000_000_000 }).map(String),
   fc.constantFrom(
-    '1e3', '0x10', '+5', '01', '1.0', '1.5', '-0', '0', '2147483647', '2147483648', '99999999999999999999',
-    'NaN', 'Infinity', 'undefined', 'null', 'true', '..', '%', '%00', '5%00', '%2F', '%E0%A4%A', '%ZZ', '%F0%9F%98%80',
-    '1;DROP%20TABLE%20todos', '1%20OR%201=1', "1'", '%20%201', '1'.repeat(101),
+    '1e3',
+    '0x10',
+    '+5',
+    '01',
+    '1.0',
+    '1.5',
+    '-0',
+    '0',
+    '2147483647',
+    '2147483648',
+    '99999999999999999999',
+    'NaN',
+    'Infinity',
+    'undefined',
+    'null',
+    'true',
+    '..',
+    '%',
+    '%00',
+    '5%00',
+    '%2F',
+    '%E0%A4%A',
+    '%ZZ',
+    '%F0%9F%98%80',
+    '1;DROP%20TABLE%20todos',
+    '1%20OR%201=1',
+    "1'",
+    '%20%201',
+    '1'.repeat(101),
   ),
   fc.string({ unit: 'binary', maxLength: 12 }).map(encodeURIComponent),
 );
 
 const queryKey = fc.oneof(
-  fc.constantFrom('completed', 'window', 'limit', 'after_id', 'unknown', '__proto__', 'constructor', 'completed[]', 'window[0]', ''),
+  fc.constantFrom(
+    'completed',
+    'window',
+    'limit',
+    'after_id',
+    'unknown',
+    '__proto__',
+    'constructor',
+    'completed[]',
+    'window[0]',
+    '',
+  ),
   fc.string({ maxLength: 5 }).map(encodeURIComponent),
 );
 const queryValue = fc.oneof(
-  fc.constantFrom('true', 'false', '1', '0', '-1', '1e3', '0x10', '', '%20', '%', '%00', '%E0%A4', '%FF', 'null', '9'.repeat(30), 'true%00', '%27%3B%20DROP%20TABLE%20todos%3B--'),
+  fc.constantFrom(
+    'true',
+    'false',
+    '1',
+    '0',
+    '-1',
+    '1e3',
+    '0x10',
+    '',
+    '%20',
+    '%',
+    '%00',
+    '%E0%A4',
+    '%FF',
+    'null',
+    '9'.repeat(30),
+    'true%00',
+    '%27%3B%20DROP%20TABLE%20todos%3B--',
+  ),
   fc.integer().map(String),
   fc.string({ unit: 'binary', maxLength: 8 }).map(encodeURIComponent),
 );
@@ -205,12 +301,28 @@ export const queryString = fc
 
 /** A header value as raw bytes: any byte but CR and LF, which would end the header line. */
 export const headerValue = fc
-  .array(fc.integer({ min: 0, max: 255 }).filter((byte) => byte !== 13 && byte !== 10), { maxLength: 40 })
+  .array(
+    fc.integer({ min: 0, max: 255 }).filter((byte) => byte !== 13 && byte !== 10),
+    { maxLength: 40 },
+  )
   .map((bytes) => Buffer.from(bytes).toString('latin1'));
 export const headerName = fc.oneof(
   fc.constantFrom(
-    'X-Request-Id', 'Content-Type', 'Accept', 'Accept-Encoding', 'Content-Encoding', 'Expect', 'Origin',
-    'X-Forwarded-For', 'Cookie', 'Range', 'If-None-Match', 'traceparent', 'Authorization', 'Transfer-Encoding', 'Host',
+    'X-Request-Id',
+    'Content-Type',
+    'Accept',
+    'Accept-Encoding',
+    'Content-Encoding',
+    'Expect',
+    'Origin',
+    'X-Forwarded-For',
+    'Cookie',
+    'Range',
+    'If-None-Match',
+    'traceparent',
+    'Authorization',
+    'Transfer-Encoding',
+    'Host',
   ),
   fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}$/),
 );

@@ -2,10 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-const EMBEDDED_POSTGRES = path.resolve(
-  __dirname,
-  '../../../../dist/libs/database/src/embedded-postgres.js',
-);
+const EMBEDDED_POSTGRES = path.resolve(__dirname, '../../../../dist/libs/database/src/embedded-postgres.js');
 
 /*
  * Runs in a child Node process: embedded-postgres is ESM, which Jest's module

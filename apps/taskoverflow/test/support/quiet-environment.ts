@@ -23,8 +23,7 @@ export default class QuietEnvironment extends TestEnvironment {
   }
 
   handleTestEvent(event: Circus.Event): void {
-    const failed =
-      (event.name === 'test_done' && event.test.errors.length > 0) || event.name === 'hook_failure';
+    const failed = (event.name === 'test_done' && event.test.errors.length > 0) || event.name === 'hook_failure';
     if (failed && this.kept.length > 0) {
       process.stderr.write(`Service log lines before the failure:\n${this.kept.join('')}`);
     }

@@ -57,7 +57,8 @@ export class RawConnection {
         this.received = this.received.subarray(parsed.length);
         return parsed.response;
       }
-      if (this.isClosed) throw new Error(`connection closed mid-response: ${JSON.stringify(this.received.toString('latin1'))}`);
+      if (this.isClosed)
+        throw new Error(`connection closed mid-response: ${JSON.stringify(this.received.toString('latin1'))}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no complete response within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {

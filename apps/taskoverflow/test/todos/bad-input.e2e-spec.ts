@@ -8,15 +8,10 @@ const TODOS = '/api/v1/todos';
 describe('bad input', () => {
   let t: TestApp;
   let existing: { id: number };
-  const call = (method: string, path: string, options?: RequestOptions) =>
-    request(t.baseUrl, method, path, options);
+  const call = (method: string, path: string, options?: RequestOptions) => request(t.baseUrl, method, path, options);
   const allTodos = async () => (await call('GET', TODOS)).json;
 
-  const expectError = (
-    response: Awaited<ReturnType<typeof call>>,
-    status: number,
-    error: string | RegExp,
-  ) => {
+  const expectError = (response: Awaited<ReturnType<typeof call>>, status: number, error: string | RegExp) => {
     expect({ status: response.status, contentType: response.headers.get('content-type') }).toEqual({
       status,
       contentType: 'application/json; charset=utf-8',
@@ -54,18 +49,28 @@ describe('bad input', () => {
       ['a numeric date', { title: 'x', deadline_at: 1701698400 }, 'body.deadline_at'],
       ['a NUL character in the title', { title: 'a\u0000b' }, 'body.title'],
       ['a NUL character in the description', { title: 'x', description: '\u0000' }, 'body.description'],
-      ['year 0000, which PostgreSQL cannot store', { title: 'x', deadline_at: '0000-01-01T00:00:00' }, 'body.deadline_at'],
-      ['year 0001 with an offset that would make it year 0 in UTC', { title: 'x', deadline_at: '0001-01-01T00:00:00+01:00' }, 'body.deadline_at'],
-      ['year 9999 with an offset that would make it year 10000 in UTC', { title: 'x', deadline_at: '9999-12-31T23:59:59-05:00' }, 'body.deadline_at'],
+      [
+        'year 0000, which PostgreSQL cannot store',
+        { title: 'x', deadline_at: '0000-01-01T00:00:00' },
+        'body.deadline_at',
+      ],
+      [
+        'year 0001 with an offset that would make it year 0 in UTC',
+        { title: 'x', deadline_at: '0001-01-01T00:00:00+01:00' },
+        'body.deadline_at',
+      ],
+      [
+        'year 9999 with an offset that would make it year 10000 in UTC',
+        { title: 'x', deadline_at: '9999-12-31T23:59:59-05:00' },
+        'body.deadline_at',
+      ],
       ['an offset beyond ±15:59', { title: 'x', deadline_at: '2023-12-04T14:00:00+16:00' }, 'body.deadline_at'],
       ['an empty deadline', { title: 'x', deadline_at: '' }, 'body.deadline_at'],
       ['a deadline with 7 decimals', { title: 'x', deadline_at: '2023-12-04T14:00:00.1234567' }, 'body.deadline_at'],
     ])('%s', async (_, json, field) => {
       const response = await call('POST', TODOS, { json });
       expectError(response, 400, 'Invalid request body');
-      expect(response.json.details).toEqual(
-        expect.arrayContaining([expect.objectContaining({ field })]),
-      );
+      expect(response.json.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
       expect(await allTodos()).toEqual([existing]);
     });
 
@@ -111,8 +116,18 @@ describe('bad input', () => {
       ['a JSON array', { json: [{ title: 'x' }] }, 400, 'Invalid request body'],
       ['a JSON string', { json: 'title' }, 400, 'Invalid request body'],
       ['JSON null', { body: 'null', headers: { 'content-type': 'application/json' } }, 400, 'Invalid request body'],
-      ['text/plain', { body: '{"title":"x"}', headers: { 'content-type': 'text/plain' } }, 400, 'Content-Type must be application/json'],
-      ['a form', { body: 'title=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 400, 'Content-Type must be application/json'],
+      [
+        'text/plain',
+        { body: '{"title":"x"}', headers: { 'content-type': 'text/plain' } },
+        400,
+        'Content-Type must be application/json',
+      ],
+      [
+        'a form',
+        { body: 'title=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        400,
+        'Content-Type must be application/json',
+      ],
       ['no content type', { body: '{"title":"x"}' }, 400, /Content-Type|Invalid/],
       ['no body at all', {}, 400, 'Invalid request body'],
       ['a body over 16 KiB', { json: { title: 'x', description: 'y'.repeat(17 * 1024) } }, 413, /too large/i],
@@ -135,9 +150,11 @@ describe('bad input', () => {
 
     it('lists every problem of a body at once', async () => {
       const response = await call('POST', TODOS, { json: { title: '', completed: 'no', extra: 1 } });
-      expect(response.json.details.map((detail: { field: string }) => detail.field).sort()).toEqual(
-        ['body.completed', 'body.extra', 'body.title'],
-      );
+      expect(response.json.details.map((detail: { field: string }) => detail.field).sort()).toEqual([
+        'body.completed',
+        'body.extra',
+        'body.title',
+      ]);
     });
   });
 
@@ -153,9 +170,7 @@ describe('bad input', () => {
     ])('%s', async (_, json, field) => {
       const response = await call('PUT', `${TODOS}/${existing.id}`, { json });
       expectError(response, 400, 'Invalid request body');
-      expect(response.json.details).toEqual(
-        expect.arrayContaining([expect.objectContaining({ field })]),
-      );
+      expect(response.json.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
       expect(await allTodos()).toEqual([existing]);
     });
 
@@ -170,21 +185,34 @@ describe('bad input', () => {
   });
 
   describe('ids that are not positive integers within PostgreSQL integer → 400', () => {
-    it.each(['undefined', 'abc', '0', '-1', '1.5', '99999999999999999999', '2147483648', '%20', '0x10', '1e3', '+5', '%205', '05', '1.0', '-0'])(
-      '%s',
-      async (id) => {
-        for (const [method, options] of [
-          ['GET', {}],
-          ['PUT', { json: { title: 'x' } }],
-          ['DELETE', {}],
-        ] as const) {
-          const response = await call(method, `${TODOS}/${id}`, options);
-          expectError(response, 400, 'Invalid path parameter');
-          expect(response.json.details).toEqual([expect.objectContaining({ field: 'params.id' })]);
-        }
-        expect(await allTodos()).toEqual([existing]);
-      },
-    );
+    it.each([
+      'undefined',
+      'abc',
+      '0',
+      '-1',
+      '1.5',
+      '99999999999999999999',
+      '2147483648',
+      '%20',
+      '0x10',
+      '1e3',
+      '+5',
+      '%205',
+      '05',
+      '1.0',
+      '-0',
+    ])('%s', async (id) => {
+      for (const [method, options] of [
+        ['GET', {}],
+        ['PUT', { json: { title: 'x' } }],
+        ['DELETE', {}],
+      ] as const) {
+        const response = await call(method, `${TODOS}/${id}`, options);
+        expectError(response, 400, 'Invalid path parameter');
+        expect(response.json.details).toEqual([expect.objectContaining({ field: 'params.id' })]);
+      }
+      expect(await allTodos()).toEqual([existing]);
+    });
 
     it('says why a number in another notation is refused', async () => {
       const response = await call('GET', `${TODOS}/0x10`);

@@ -48,7 +48,8 @@ function send(baseUrl: string, method: string, path: string, json?: unknown, abo
       {
         method,
         agent,
-        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers:
+          body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
         let text = '';
@@ -161,7 +162,11 @@ describe('no lost or half-done writes under concurrent clients', () => {
       if (state === 'deleted') {
         expect({ id, status: response.status, row: rows.get(id) }).toEqual({ id, status: 404, row: undefined });
       } else {
-        expect({ id, status: response.status, body: fieldsOf(response.json) }).toEqual({ id, status: 200, body: state });
+        expect({ id, status: response.status, body: fieldsOf(response.json) }).toEqual({
+          id,
+          status: 200,
+          body: state,
+        });
         expect(fieldsOf(rows.get(id)!)).toEqual(state);
       }
     }

@@ -62,8 +62,7 @@ const expectRawError = (response: RawResponse) =>
 describe('hostile input (property-based, real HTTP, real PostgreSQL)', () => {
   let t: TestApp;
   let existing: { id: number };
-  const call = (method: string, path: string, options?: RequestOptions) =>
-    request(t.baseUrl, method, path, options);
+  const call = (method: string, path: string, options?: RequestOptions) => request(t.baseUrl, method, path, options);
 
   /** Every row and every column, microseconds included. */
   const tableContents = async (): Promise<{ id: number }[]> =>
@@ -102,7 +101,9 @@ describe('hostile input (property-based, real HTTP, real PostgreSQL)', () => {
           expectTodo(created.json);
           expect(created.json).toMatchObject({ title, description });
           expect((await call('GET', `${TODOS}/${created.json.id}`)).json).toEqual(created.json);
-          const stored = await t.dataSource.query('SELECT title, description FROM todos WHERE id = $1', [created.json.id]);
+          const stored = await t.dataSource.query('SELECT title, description FROM todos WHERE id = $1', [
+            created.json.id,
+          ]);
           expect(stored).toEqual([{ title, description }]);
 
           const updated = await call('PUT', `${TODOS}/${created.json.id}`, { json: { title: newTitle } });
@@ -131,7 +132,10 @@ describe('hostile input (property-based, real HTTP, real PostgreSQL)', () => {
           expectError(response);
           expect(response.json.details).toContainEqual({
             field: `body.${field}`,
-            message: bad === '\u0000' ? 'must not contain NUL characters' : 'must be valid Unicode: it holds an unpaired surrogate',
+            message:
+              bad === '\u0000'
+                ? 'must not contain NUL characters'
+                : 'must be valid Unicode: it holds an unpaired surrogate',
           });
           expect(await tableContents()).toEqual(rows);
         },
@@ -186,7 +190,10 @@ describe('hostile input (property-based, real HTTP, real PostgreSQL)', () => {
       fc.asyncProperty(titleValue, titleValue, async (first, last) => {
         const rows = await tableContents();
         const response = await call('POST', TODOS, {
-          body: objectText([['title', first], ['title', last]]),
+          body: objectText([
+            ['title', first],
+            ['title', last],
+          ]),
           headers: { 'content-type': 'application/json' },
         });
         const lastIsValid = typeof last === 'string' && last.length > 0 && Array.from(last).length <= 80;
@@ -292,29 +299,36 @@ describe('hostile input (property-based, real HTTP, real PostgreSQL)', () => {
 
   it('never echoes an X-Request-Id with control or other unsafe characters: a new UUID, or a JSON 400', async () => {
     const unsafeChar = fc.oneof(
-      fc.integer({ min: 0, max: 31 }).filter((code) => code !== 10 && code !== 13).map((code) => String.fromCharCode(code)),
+      fc
+        .integer({ min: 0, max: 31 })
+        .filter((code) => code !== 10 && code !== 13)
+        .map((code) => String.fromCharCode(code)),
       fc.constantFrom('\x7f', ' ', '"', "'", '\\', '{', '}', '<', '>', '\xff', '\xe9', '\x85'),
     );
     let counter = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(unsafeChar, fc.constantFrom('a', '1', '-')), { minLength: 1, maxLength: 20 }), unsafeChar, async (rest, unsafe) => {
-        // A marker unlikely to appear by chance, so that finding it in the answer means an echo.
-        const marker = `rid${++counter}q${SEED}z`;
-        // Ends in '.', so that trimming the value cannot make it acceptable.
-        const value = `${marker}${unsafe}${rest.join('')}.`;
-        const response = await rawRequest(
-          t.baseUrl,
-          `GET ${TODOS} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Request-Id: ${value}\r\n\r\n`,
-        );
-        expect(response.raw).not.toContain(marker);
-        if (response.status === 200) {
-          expect(response.headers['x-request-id']).toMatch(UUID_V4);
-        } else {
-          // Node's parser refuses most control characters before the service sees the request.
-          expect(response.status).toBe(400);
-          expectRawError(response);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.oneof(unsafeChar, fc.constantFrom('a', '1', '-')), { minLength: 1, maxLength: 20 }),
+        unsafeChar,
+        async (rest, unsafe) => {
+          // A marker unlikely to appear by chance, so that finding it in the answer means an echo.
+          const marker = `rid${++counter}q${SEED}z`;
+          // Ends in '.', so that trimming the value cannot make it acceptable.
+          const value = `${marker}${unsafe}${rest.join('')}.`;
+          const response = await rawRequest(
+            t.baseUrl,
+            `GET ${TODOS} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Request-Id: ${value}\r\n\r\n`,
+          );
+          expect(response.raw).not.toContain(marker);
+          if (response.status === 200) {
+            expect(response.headers['x-request-id']).toMatch(UUID_V4);
+          } else {
+            // Node's parser refuses most control characters before the service sees the request.
+            expect(response.status).toBe(400);
+            expectRawError(response);
+          }
+        },
+      ),
     );
   });
 });

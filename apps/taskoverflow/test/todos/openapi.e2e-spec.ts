@@ -1,12 +1,7 @@
 import { INPUT_TIMESTAMP } from '../../src/common/input-patterns';
 import { request } from '../support/http';
 import { startTestApp, type TestApp } from '../support/test-app';
-import {
-  CreateTodoSchema,
-  ListTodosQuerySchema,
-  TodoSchema,
-  UpdateTodoSchema,
-} from '../../src/todos/dto/todo.schema';
+import { CreateTodoSchema, ListTodosQuerySchema, TodoSchema, UpdateTodoSchema } from '../../src/todos/dto/todo.schema';
 
 /** Drops TypeBox's symbol keys, as JSON serialisation does. */
 const asJson = (schema: unknown) => JSON.parse(JSON.stringify(schema));
@@ -54,7 +49,13 @@ describe('OpenAPI document', () => {
     ]);
     expect(Object.keys(list.responses).sort()).toEqual(['200', '304', '400', '429', '503']);
     expect(Object.keys(list.responses['200'].headers).sort()).toEqual([
-      'Cache-Control', 'ETag', 'Link', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-Request-Id',
+      'Cache-Control',
+      'ETag',
+      'Link',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'X-Request-Id',
     ]);
     expect(list.parameters[2].schema).toEqual(asJson(ListTodosQuerySchema.properties.window));
     expect(list.responses['200'].content['application/json'].schema.items).toEqual(asJson(TodoSchema));
@@ -81,7 +82,10 @@ describe('OpenAPI document', () => {
     expect(document.paths['/api/v1/health'].get.responses['429']).toBeUndefined();
     // DELETE answers the removed todo, or `{}` when there was none: both are in the document.
     const deleted = document.paths['/api/v1/todos/{id}'].delete.responses['200'].content['application/json'].schema;
-    expect(deleted.anyOf).toEqual([asJson(TodoSchema), { type: 'object', title: 'NoTodo', additionalProperties: false, properties: {} }]);
+    expect(deleted.anyOf).toEqual([
+      asJson(TodoSchema),
+      { type: 'object', title: 'NoTodo', additionalProperties: false, properties: {} },
+    ]);
   });
 
   it('declares only patterns that compile as Unicode regular expressions, without surrogate escapes', () => {
@@ -96,7 +100,8 @@ describe('OpenAPI document', () => {
       expect(pattern).not.toMatch(/\\u[dD][89a-fA-F]/);
     }
     // The deadline is a string pattern, not `format: date-time`: what matches it is what is stored.
-    const deadline = document.paths['/api/v1/todos'].post.requestBody.content['application/json'].schema.properties.deadline_at;
+    const deadline =
+      document.paths['/api/v1/todos'].post.requestBody.content['application/json'].schema.properties.deadline_at;
     expect(deadline).toMatchObject({ type: ['string', 'null'], pattern: INPUT_TIMESTAMP });
     expect(deadline.format).toBeUndefined();
   });

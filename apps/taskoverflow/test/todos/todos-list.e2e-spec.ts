@@ -69,7 +69,9 @@ describe('GET /api/v1/todos: ETag, cache and paging', () => {
       expect((await request(first.baseUrl, 'DELETE', `/api/v1/todos/${todo.id + 100}`)).status).toBe(200);
       expect(await etagOf()).toBe(before);
 
-      expect((await request(first.baseUrl, 'PUT', `/api/v1/todos/${todo.id}`, { json: { completed: true } })).status).toBe(200);
+      expect(
+        (await request(first.baseUrl, 'PUT', `/api/v1/todos/${todo.id}`, { json: { completed: true } })).status,
+      ).toBe(200);
       const afterPut = await etagOf();
       expect(afterPut).not.toBe(before);
       expect((await request(first.baseUrl, 'DELETE', `/api/v1/todos/${todo.id}`)).status).toBe(200);

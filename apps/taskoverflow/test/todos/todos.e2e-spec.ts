@@ -45,7 +45,7 @@ describe('todos API', () => {
       }
     });
 
-    it('stores every accepted field, as the practical\'s planners send them', async () => {
+    it("stores every accepted field, as the practical's planners send them", async () => {
       const body = await create({
         title: 'CSSE6400 Clout Assignment',
         completed: true,

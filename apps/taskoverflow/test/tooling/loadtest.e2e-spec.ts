@@ -74,7 +74,7 @@ describe('npm run loadtest with the k6-compatible runner', () => {
 
   const env = () => ({ DATABASE_URL: workerDatabaseUrl(), RESULTS_DIR: results });
 
-  it('runs the smoke test with every check passing, and ends at the service log\'s verdict', async () => {
+  it("runs the smoke test with every check passing, and ends at the service log's verdict", async () => {
     const outcome = await loadtest(['smoke'], env());
     expect(outcome.code).toBe(0);
     expect(outcome.stderr).toMatch(/engine: the project's k6-compatible runner/);
@@ -106,7 +106,11 @@ describe('npm run loadtest with the k6-compatible runner', () => {
     const summary = JSON.parse(readFileSync(path.join(results, 'planners-and-studiers.json'), 'utf8')) as SummaryJson;
     const checks = allChecks(summary.root_group);
     expect(checks.filter((c) => c.fails > 0)).toEqual([]);
-    for (const name of ['planner: create status is 201', 'planner: deleted todo is gone (404)', 'studier: list status is 200']) {
+    for (const name of [
+      'planner: create status is 201',
+      'planner: deleted todo is gone (404)',
+      'studier: list status is 200',
+    ]) {
       expect(checks.find((c) => c.name === name)?.passes).toBeGreaterThan(0);
     }
     expect(checks.find((c) => c.name === 'planner: create status is 201')?.passes).toBe(9);
@@ -133,7 +137,9 @@ describe('npm run loadtest with the k6-compatible runner', () => {
       const outcome = await loadtest(['smoke'], { ...env(), ENDPOINT: base });
       expect(outcome.code).toBe(99);
       expect(outcome.stderr).toMatch(/\d+ failed check lines \(all in .*smoke\.console\.log\):/);
-      expect(outcome.stderr).toMatch(/check failed \[POST \/todos is 201, .*\]: POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/todos answered 200 \(request_id=smoke-vu1-it0-r\d+\)/);
+      expect(outcome.stderr).toMatch(
+        /check failed \[POST \/todos is 201, .*\]: POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/todos answered 200 \(request_id=smoke-vu1-it0-r\d+\)/,
+      );
       expect(outcome.stderr).toMatch(/follow one through the service: npm run trace -- smoke-vu1-it0-r\d+ /);
     }, 60_000);
   });
@@ -191,7 +197,9 @@ describe('npm run loadtest with the k6-compatible runner', () => {
       expect(deletes.every((line) => line.method === 'DELETE' && line.status_code === 400)).toBe(true);
       const creates = service
         .logLines()
-        .filter((line) => line.message === 'Request finished' && line.method === 'POST' && line.url === '/api/v1/todos');
+        .filter(
+          (line) => line.message === 'Request finished' && line.method === 'POST' && line.url === '/api/v1/todos',
+        );
       expect(creates.length).toBeGreaterThanOrEqual(6);
       expect(creates.every((line) => line.status_code === 201)).toBe(true);
     }, 60_000);

@@ -35,7 +35,10 @@ describe('npm run bench: the command line', () => {
 
   it.each([
     [['--nonsense'], "Unknown option '--nonsense'"],
-    [['--scenarios', 'list-100,nope'], 'unknown scenario "nope"; known: list-100, list-1000, get-one, create-delete, practical-mix'],
+    [
+      ['--scenarios', 'list-100,nope'],
+      'unknown scenario "nope"; known: list-100, list-1000, get-one, create-delete, practical-mix',
+    ],
     [['--configs', 'fast'], 'unknown config "fast"; known: default'],
     [['--duration', 'abc'], '--duration must be a number of seconds, above 0, not "abc"'],
     [['--connections', '1.5'], '--connections must be a whole number, above 0, not "1.5"'],
@@ -55,13 +58,30 @@ describe('npm run analyze and trace on a fresh clone', () => {
   let logFile: string;
   beforeAll(async () => {
     clone = await mkdtemp(path.join(tmpdir(), 'fresh-clone-'));
-    for (const entry of ['apps', 'libs', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json']) {
+    for (const entry of [
+      'apps',
+      'libs',
+      'scripts',
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'nest-cli.json',
+    ]) {
       await cp(path.join(ROOT, entry), path.join(clone, entry), { recursive: true });
     }
     await symlink(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
     logFile = path.join(clone, 'service.log');
-    const requests = Array.from({ length: 20 }, (_, i) => ({ id: `req-${i}`, startMs: 1_800_000_000_000 + i * 50, durationMs: 4 }));
-    await writeFile(logFile, logOf(requests).map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const requests = Array.from({ length: 20 }, (_, i) => ({
+      id: `req-${i}`,
+      startMs: 1_800_000_000_000 + i * 50,
+      durationMs: 4,
+    }));
+    await writeFile(
+      logFile,
+      logOf(requests)
+        .map((line) => JSON.stringify(line))
+        .join('\n') + '\n',
+    );
   });
   afterAll(() => rm(clone, { recursive: true, force: true }));
 

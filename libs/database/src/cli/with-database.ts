@@ -21,9 +21,7 @@ async function main(): Promise<number> {
   const database = await resolveDatabaseTarget(config);
   try {
     const { connectionString } = buildClientConfig(database.target, false);
-    const env = connectionString
-      ? { ...process.env, DATABASE_URL: connectionString }
-      : process.env;
+    const env = connectionString ? { ...process.env, DATABASE_URL: connectionString } : process.env;
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(command, args, { stdio: 'inherit', env });
       child.once('error', reject);

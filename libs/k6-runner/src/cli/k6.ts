@@ -105,7 +105,15 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Flags that take no value (`--quiet`), or true/false after `=` (`--throw=false`). */
 const SWITCHES: OptionName[] = [
-  'no-summary', 'no-thresholds', 'no-setup', 'no-teardown', 'insecure-skip-tls-verify', 'throw', 'quiet', 'verbose', 'no-color',
+  'no-summary',
+  'no-thresholds',
+  'no-setup',
+  'no-teardown',
+  'insecure-skip-tls-verify',
+  'throw',
+  'quiet',
+  'verbose',
+  'no-color',
 ];
 
 class UsageError extends Error {}
@@ -114,7 +122,12 @@ class UsageError extends Error {}
 function normaliseSwitches(argv: string[]): string[] {
   const out: string[] = [];
   const long = new Set(SWITCHES.map((name) => `--${name}`));
-  const short = new Map(SWITCHES.filter((name) => 'short' in OPTIONS[name]).map((name) => [`-${(OPTIONS[name] as { short: string }).short}`, name]));
+  const short = new Map(
+    SWITCHES.filter((name) => 'short' in OPTIONS[name]).map((name) => [
+      `-${(OPTIONS[name] as { short: string }).short}`,
+      name,
+    ]),
+  );
   for (const arg of argv) {
     if (long.has(arg)) out.push(`${arg}=true`);
     else if (short.has(arg)) out.push(`--${short.get(arg)}=true`);
@@ -133,7 +146,8 @@ function switchValue(value: string | undefined, name: string): boolean | undefin
 
 function wholeNumber(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new UsageError(`--${name} must be a whole number of at least ${min}; got "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min)
+    throw new UsageError(`--${name} must be a whole number of at least ${min}; got "${value}"`);
   return Number(value);
 }
 
@@ -178,7 +192,8 @@ function parseRun(argv: string[], environment: NodeJS.ProcessEnv): Invocation {
     if (!name.startsWith('K6_') || value === undefined || value === '') continue;
     const flag = ENV_FLAGS[name];
     if (flag === undefined) {
-      if (!ENV_NO_EFFECT.has(name)) warnings.push(`${name} is not read by this runner (it reads ${Object.keys(ENV_FLAGS).join(', ')})`);
+      if (!ENV_NO_EFFECT.has(name))
+        warnings.push(`${name} is not read by this runner (it reads ${Object.keys(ENV_FLAGS).join(', ')})`);
       continue;
     }
     if (flag === 'stage') for (const stage of value.split(',')) fromEnv.push(`--stage=${stage}`);
@@ -192,18 +207,28 @@ function parseRun(argv: string[], environment: NodeJS.ProcessEnv): Invocation {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const values = { ...envParsed.values, ...Object.fromEntries(Object.entries(parsed.values).filter(([, v]) => v !== undefined)) };
+  const values = {
+    ...envParsed.values,
+    ...Object.fromEntries(Object.entries(parsed.values).filter(([, v]) => v !== undefined)),
+  };
   if (values.help === true) throw new UsageError('');
   if (parsed.positionals.length !== 1) {
-    throw new UsageError(parsed.positionals.length === 0 ? 'which script? give one .js or .ts file' : `one script at a time; got ${parsed.positionals.join(' ')}`);
+    throw new UsageError(
+      parsed.positionals.length === 0
+        ? 'which script? give one .js or .ts file'
+        : `one script at a time; got ${parsed.positionals.join(' ')}`,
+    );
   }
   const summaryMode = values['summary-mode'] ?? 'compact';
   if (summaryMode !== 'compact' && summaryMode !== 'full') {
-    throw new UsageError(`--summary-mode must be compact or full${summaryMode === 'legacy' ? ' (this runner has no legacy summary)' : ''}; got "${summaryMode}"`);
+    throw new UsageError(
+      `--summary-mode must be compact or full${summaryMode === 'legacy' ? ' (this runner has no legacy summary)' : ''}; got "${summaryMode}"`,
+    );
   }
   const includeSystemEnv = switchValue(values['include-system-env-vars'], 'include-system-env-vars') ?? true;
   const env: Record<string, string> = {};
-  if (includeSystemEnv) for (const [key, value] of Object.entries(environment)) if (value !== undefined) env[key] = value;
+  if (includeSystemEnv)
+    for (const [key, value] of Object.entries(environment)) if (value !== undefined) env[key] = value;
   Object.assign(env, keyValues(values.env, 'env'));
   const tags = keyValues(values.tag, 'tag');
   return {
@@ -240,13 +265,22 @@ function parseRun(argv: string[], environment: NodeJS.ProcessEnv): Invocation {
 function writeSummaryOutputs(outputs: Record<string, unknown>, engine: Engine): void {
   for (const [target, content] of Object.entries(outputs)) {
     const data =
-      typeof content === 'string' ? content : content instanceof ArrayBuffer ? Buffer.from(content) : ArrayBuffer.isView(content) ? Buffer.from(content.buffer) : JSON.stringify(content);
+      typeof content === 'string'
+        ? content
+        : content instanceof ArrayBuffer
+          ? Buffer.from(content)
+          : ArrayBuffer.isView(content)
+            ? Buffer.from(content.buffer)
+            : JSON.stringify(content);
     try {
       if (target === 'stdout') process.stdout.write(data);
       else if (target === 'stderr') process.stderr.write(data);
       else writeFileSync(target, data);
     } catch (error) {
-      engine.log('error', `failed to handle the end-of-test summary: could not write ${target}: ${(error as Error).message}`);
+      engine.log(
+        'error',
+        `failed to handle the end-of-test summary: could not write ${target}: ${(error as Error).message}`,
+      );
     }
   }
 }
@@ -285,7 +319,10 @@ async function run(invocation: Invocation): Promise<number> {
   const onSignal = (name: NodeJS.Signals): void => {
     signals++;
     if (signals === 1) {
-      engine.log('warn', `${name} received: stopping the test (teardown and the summary still run); send it again to stop at once`);
+      engine.log(
+        'warn',
+        `${name} received: stopping the test (teardown and the summary still run); send it again to stop at once`,
+      );
       engine.halt(EXIT.externalAbort, `stopped by ${name}`);
     } else {
       engine.log('error', `${name} received again: stopping at once`);
@@ -321,7 +358,10 @@ async function run(invocation: Invocation): Promise<number> {
         try {
           writeFileSync(invocation.summaryExport, `${JSON.stringify(summaryExport(data), null, 4)}\n`);
         } catch (error) {
-          engine.log('error', `could not write the summary export ${invocation.summaryExport}: ${(error as Error).message}`);
+          engine.log(
+            'error',
+            `could not write the summary export ${invocation.summaryExport}: ${(error as Error).message}`,
+          );
         }
       }
       const custom = await engine.handleSummary(JSON.stringify(data));
@@ -339,7 +379,8 @@ async function run(invocation: Invocation): Promise<number> {
     const crossed = [...new Set(outcomes.filter((o) => !o.ok).map((o) => `'${o.set.name}'`))];
     if (crossed.length > 0) engine.log('error', `thresholds on metrics ${crossed.join(', ')} have been crossed`);
     const stop = engine.stopReason;
-    if (stop !== undefined && stop.code !== EXIT.thresholdsCrossed) engine.log('error', `test run stopped: ${stop.reason}`);
+    if (stop !== undefined && stop.code !== EXIT.thresholdsCrossed)
+      engine.log('error', `test run stopped: ${stop.reason}`);
     return engine.exitCode(outcomes);
   } catch (error) {
     if (error instanceof EngineError) {
@@ -393,6 +434,8 @@ function exit(code: number): void {
 }
 
 main(process.argv.slice(2)).then(exit, (error: unknown) => {
-  process.stderr.write(`the runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `the runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   exit(1);
 });

@@ -176,12 +176,16 @@ export class Engine implements ScenarioHost, VuEvents {
     if (needed > capacity) {
       throw new EngineError(
         `this test needs ${needed} VUs at once, and this machine can hold about ${capacity} (each VU of this runner is a thread of ~${VU_MEMORY_BYTES / 1024 / 1024} MB; ${Math.round(freemem() / 1024 / 1024)} MB of ${Math.round(totalmem() / 1024 / 1024)} MB are free). ` +
-          'Lower the VUs (a scenario\'s vus, maxVUs or stage targets), or run it with k6, which holds thousands: https://grafana.com/docs/k6/latest/set-up/install-k6/',
+          "Lower the VUs (a scenario's vus, maxVUs or stage targets), or run it with k6, which holds thousands: https://grafana.com/docs/k6/latest/set-up/install-k6/",
         EXIT.invalidConfig,
       );
     }
     this.configuration = JSON.stringify({
-      http: { userAgent: plan.http.userAgent, maxRedirects: plan.http.maxRedirects, discardResponseBodies: plan.http.discardResponseBodies },
+      http: {
+        userAgent: plan.http.userAgent,
+        maxRedirects: plan.http.maxRedirects,
+        discardResponseBodies: plan.http.discardResponseBodies,
+      },
       options: plan.consolidated,
       minIterationDurationMs: plan.minIterationDurationMs,
     });
@@ -221,7 +225,8 @@ export class Engine implements ScenarioHost, VuEvents {
     const initStarted = Date.now();
     try {
       await this.pool.initialize(preallocated, (ready) => {
-        if (this.terminal.isTTY) this.terminal.progress([`init [${bar(ready / preallocated)}] ${ready}/${preallocated} VUs initialized`]);
+        if (this.terminal.isTTY)
+          this.terminal.progress([`init [${bar(ready / preallocated)}] ${ready}/${preallocated} VUs initialized`]);
       });
       this.log('info', `${preallocated} VUs initialized in ${formatDuration(Date.now() - initStarted)}`);
     } catch (error) {
@@ -274,12 +279,19 @@ export class Engine implements ScenarioHost, VuEvents {
   }
 
   /** Runs a lifecycle function on VU 0 within its timeout; undefined when it timed out. */
-  private async callLifecycle(fn: 'setup' | 'teardown' | 'handleSummary', arg: string | undefined, timeoutMs: number): Promise<RunResult | undefined> {
+  private async callLifecycle(
+    fn: 'setup' | 'teardown' | 'handleSummary',
+    arg: string | undefined,
+    timeoutMs: number,
+  ): Promise<RunResult | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), timeoutMs);
     });
-    const result = await Promise.race([this.lifecycleVu.run({ kind: 'call', fn, arg, state: this.lifecycleState() }), timedOut]);
+    const result = await Promise.race([
+      this.lifecycleVu.run({ kind: 'call', fn, arg, state: this.lifecycleState() }),
+      timedOut,
+    ]);
     clearTimeout(timer);
     if (result === undefined) await this.lifecycleVu.terminate();
     return result;
@@ -306,7 +318,11 @@ export class Engine implements ScenarioHost, VuEvents {
     if (this.plan.noTeardown || !this.shape.functions.includes('teardown') || !this.lifecycleVu.isAlive) return;
     const result = await this.callLifecycle('teardown', this.setupJson, this.plan.teardownTimeoutMs);
     if (result === undefined) {
-      this.halt(EXIT.teardownTimeout, `teardown() execution timed out after ${formatDuration(this.plan.teardownTimeoutMs)}`, false);
+      this.halt(
+        EXIT.teardownTimeout,
+        `teardown() execution timed out after ${formatDuration(this.plan.teardownTimeoutMs)}`,
+        false,
+      );
     } else if (result.kind === 'called' && result.error !== undefined) {
       this.scriptError(result.error, { hint: 'teardown' });
       this.halt(EXIT.scriptException, 'teardown() failed', false);
@@ -318,7 +334,10 @@ export class Engine implements ScenarioHost, VuEvents {
     if (!this.shape.functions.includes('handleSummary') || !this.lifecycleVu.isAlive) return undefined;
     const result = await this.callLifecycle('handleSummary', dataJson, this.plan.handleSummaryTimeoutMs);
     if (result === undefined) {
-      this.log('error', `handleSummary() timed out after ${formatDuration(this.plan.handleSummaryTimeoutMs)}; printing the default summary`);
+      this.log(
+        'error',
+        `handleSummary() timed out after ${formatDuration(this.plan.handleSummaryTimeoutMs)}; printing the default summary`,
+      );
       return undefined;
     }
     if (result.kind !== 'called') return undefined;
@@ -328,7 +347,10 @@ export class Engine implements ScenarioHost, VuEvents {
       return undefined;
     }
     if (result.value === undefined || result.value === null || typeof result.value !== 'object') {
-      this.log('error', 'handleSummary() must return an object of file names (or stdout, stderr) to contents; printing the default summary');
+      this.log(
+        'error',
+        'handleSummary() must return an object of file names (or stdout, stderr) to contents; printing the default summary',
+      );
       return undefined;
     }
     return result.value as Record<string, unknown>;
@@ -403,7 +425,8 @@ export class Engine implements ScenarioHost, VuEvents {
     vu.iterationsInInstance++;
     const result = await vu.run({ kind: 'iterate', exec: run.scenario.exec, state, setupData: this.setupJson });
     if (result.kind !== 'iterated') return this.interrupted(run, vu);
-    if (result.error !== undefined) this.scriptError(result.error, { executor: run.scenario.executor, scenario: run.scenario.name });
+    if (result.error !== undefined)
+      this.scriptError(result.error, { executor: run.scenario.executor, scenario: run.scenario.name });
     return 'completed';
   }
 
@@ -562,13 +585,15 @@ export class Engine implements ScenarioHost, VuEvents {
     if (exchange.error !== '') tags.error = exchange.error;
     let failed: boolean | undefined;
     if (spec.expected !== null) {
-      const expected = exchange.status !== 0 && spec.expected.some(([min, max]) => exchange.status >= min && exchange.status <= max);
+      const expected =
+        exchange.status !== 0 && spec.expected.some(([min, max]) => exchange.status >= min && exchange.status <= max);
       tags.expected_response = String(expected);
       failed = !expected;
     }
     this.count(spec.tags.scenario, 'requests');
     const t = exchange.timings;
-    const add = (metric: string, value: number, sampleTags: Tags = tags): void => this.registry.add(metric, value, sampleTags);
+    const add = (metric: string, value: number, sampleTags: Tags = tags): void =>
+      this.registry.add(metric, value, sampleTags);
     add('http_reqs', 1);
     add('http_req_duration', t.duration);
     add('http_req_blocked', t.blocked);
@@ -597,7 +622,10 @@ export class Engine implements ScenarioHost, VuEvents {
     const crossed = abortingThresholds(this.bound, this.testRunDurationMs);
     if (crossed.length === 0) return;
     const names = [...new Set(crossed.map((c) => c.set.name))].map((n) => `'${n}'`).join(', ');
-    this.log('error', `thresholds on metrics ${names} were crossed; at least one has abortOnFail enabled, stopping test prematurely`);
+    this.log(
+      'error',
+      `thresholds on metrics ${names} were crossed; at least one has abortOnFail enabled, stopping test prematurely`,
+    );
     this.halt(EXIT.thresholdsCrossed, `thresholds on ${names} crossed`);
   }
 
@@ -623,7 +651,11 @@ export class Engine implements ScenarioHost, VuEvents {
 
   private scriptError(error: ScriptError, fields: Record<string, string>): void {
     const { hint, ...rest } = fields;
-    this.log('error', error.stack, hint === undefined ? { ...rest, source: 'stacktrace' } : { hint, source: 'stacktrace' });
+    this.log(
+      'error',
+      error.stack,
+      hint === undefined ? { ...rest, source: 'stacktrace' } : { hint, source: 'stacktrace' },
+    );
   }
 
   /** Requests per second since the last progress line (over the whole run for the final one) and failed checks. */
@@ -659,5 +691,3 @@ function bar(fraction: number, width = 40): string {
   const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
   return filled >= width ? '='.repeat(width) : `${'='.repeat(filled)}>${'-'.repeat(width - filled - 1)}`;
 }
-
-

@@ -54,7 +54,10 @@ export class Terminal {
   private format(level: LogLevel, message: string, fields: Record<string, string | number>, color: boolean): string {
     const seconds = String(Math.floor((Date.now() - this.started) / 1000)).padStart(4, '0');
     const extra = Object.entries(fields)
-      .map(([key, value]) => `${key}=${typeof value === 'number' || /^[\w./:-]+$/.test(value) ? value : JSON.stringify(value)}`)
+      .map(
+        ([key, value]) =>
+          `${key}=${typeof value === 'number' || /^[\w./:-]+$/.test(value) ? value : JSON.stringify(value)}`,
+      )
       .join(' ');
     const label = `${LABEL[level]}[${seconds}]`;
     return `${color ? this.paint(COLOR[level], label) : label} ${message}${extra === '' ? '' : `  ${extra}`}`;

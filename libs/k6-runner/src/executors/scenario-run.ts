@@ -175,7 +175,6 @@ export abstract class ScenarioRun {
   }
 }
 
-
 function percent(fraction: number): string {
   return `${Math.floor(fraction * 100)}%`.padStart(4);
 }

@@ -199,10 +199,27 @@ describe('scenarioMaxVus and scenarioPreallocatedVus', () => {
     expect(scenarioMaxVus(scenario({ executor: 'per-vu-iterations', vus: 6 }))).toBe(6);
     expect(scenarioMaxVus(scenario({ executor: 'constant-vus', vus: 8, duration: '10s' }))).toBe(8);
     expect(
-      scenarioMaxVus(scenario({ executor: 'ramping-vus', startVUs: 3, stages: [{ duration: '5s', target: 12 }, { duration: '5s', target: 2 }] })),
+      scenarioMaxVus(
+        scenario({
+          executor: 'ramping-vus',
+          startVUs: 3,
+          stages: [
+            { duration: '5s', target: 12 },
+            { duration: '5s', target: 2 },
+          ],
+        }),
+      ),
     ).toBe(12);
-    expect(scenarioMaxVus(scenario({ executor: 'ramping-vus', startVUs: 20, stages: [{ duration: '5s', target: 2 }] }))).toBe(20);
-    const arrival = scenario({ executor: 'constant-arrival-rate', rate: 5, duration: '10s', preAllocatedVUs: 2, maxVUs: 9 });
+    expect(
+      scenarioMaxVus(scenario({ executor: 'ramping-vus', startVUs: 20, stages: [{ duration: '5s', target: 2 }] })),
+    ).toBe(20);
+    const arrival = scenario({
+      executor: 'constant-arrival-rate',
+      rate: 5,
+      duration: '10s',
+      preAllocatedVUs: 2,
+      maxVUs: 9,
+    });
     expect(scenarioMaxVus(arrival)).toBe(9);
     expect(scenarioPreallocatedVus(arrival)).toBe(2);
     expect(scenarioPreallocatedVus(scenario({ executor: 'constant-vus', vus: 8, duration: '10s' }))).toBe(8);
@@ -214,7 +231,13 @@ describe('scenarioDuration and scenarioEnd', () => {
     const shared = scenario({ executor: 'shared-iterations', maxDuration: '1m', startTime: '10s', gracefulStop: '5s' });
     expect(scenarioDuration(shared)).toBe(60_000);
     expect(scenarioEnd(shared)).toBe(75_000);
-    const ramping = scenario({ executor: 'ramping-vus', stages: [{ duration: '10s', target: 5 }, { duration: '20s', target: 0 }] });
+    const ramping = scenario({
+      executor: 'ramping-vus',
+      stages: [
+        { duration: '10s', target: 5 },
+        { duration: '20s', target: 0 },
+      ],
+    });
     expect(scenarioDuration(ramping)).toBe(30_000);
     expect(scenarioEnd(ramping)).toBe(60_000);
     expect(scenarioDuration(scenario({ executor: 'constant-vus', duration: '45s' }))).toBe(45_000);
@@ -262,9 +285,9 @@ describe('describeScenario', () => {
     expect(describeScenario(scenario({ executor: 'shared-iterations', vus: 10, iterations: 100 }))).toBe(
       '100 iterations shared among 10 VUs (maxDuration: 10m0s, gracefulStop: 30s)',
     );
-    expect(describeScenario(scenario({ executor: 'per-vu-iterations', vus: 2, iterations: 5, maxDuration: '1m30s' }))).toBe(
-      '5 iterations for each of 2 VUs (maxDuration: 1m30s, gracefulStop: 30s)',
-    );
+    expect(
+      describeScenario(scenario({ executor: 'per-vu-iterations', vus: 2, iterations: 5, maxDuration: '1m30s' })),
+    ).toBe('5 iterations for each of 2 VUs (maxDuration: 1m30s, gracefulStop: 30s)');
     expect(describeScenario(scenario({ executor: 'constant-vus', vus: 10, duration: '30s' }))).toBe(
       '10 looping VUs for 30s (gracefulStop: 30s)',
     );
@@ -305,7 +328,9 @@ describe('describeScenario', () => {
 
   it('prints a rate per timeUnit as iterations per second', () => {
     expect(
-      describeScenario(scenario({ executor: 'constant-arrival-rate', rate: 1, timeUnit: '3s', duration: '1m', preAllocatedVUs: 1 })),
+      describeScenario(
+        scenario({ executor: 'constant-arrival-rate', rate: 1, timeUnit: '3s', duration: '1m', preAllocatedVUs: 1 }),
+      ),
     ).toMatch(/^0\.33 iterations\/s for 1m0s/);
   });
 

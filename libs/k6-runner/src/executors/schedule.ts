@@ -71,11 +71,7 @@ export function* constantArrivals(rate: number, timeUnitMs: number, durationMs: 
   }
 }
 
-export function* rampingArrivals(
-  startRate: number,
-  timeUnitMs: number,
-  stages: readonly Stage[],
-): Generator<number> {
+export function* rampingArrivals(startRate: number, timeUnitMs: number, stages: readonly Stage[]): Generator<number> {
   let from = startRate / timeUnitMs;
   let stageStart = 0;
   let dueBefore = 0;

@@ -77,7 +77,9 @@ const CANONICAL_NAMES_KEPT = 1000;
 export function canonicalHeader(name: string): string {
   let canonical = canonicalNames.get(name);
   if (canonical === undefined) {
-    canonical = name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+    canonical = name
+      .toLowerCase()
+      .replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
     if (canonicalNames.size < CANONICAL_NAMES_KEPT) canonicalNames.set(name, canonical);
   }
   return canonical;
@@ -92,7 +94,11 @@ function tlsVersionName(protocol: string | null): string {
 }
 
 /** k6's error codes (k6 docs, "Error codes") for what went wrong below HTTP. */
-function classify(error: NodeJS.ErrnoException & { code?: string }, method: string, url: URL): { code: number; text: string } {
+function classify(
+  error: NodeJS.ErrnoException & { code?: string },
+  method: string,
+  url: URL,
+): { code: number; text: string } {
   const prefix = `${method.charAt(0)}${method.slice(1).toLowerCase()} "${url.href}"`;
   const hostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
   switch (error.code) {
@@ -123,7 +129,8 @@ function classify(error: NodeJS.ErrnoException & { code?: string }, method: stri
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return { code: 1311, text: `${prefix}: x509: certificate is not valid for ${url.hostname}` };
     default:
-      if (typeof error.code === 'string' && error.code.startsWith('ERR_SSL')) return { code: 1300, text: `${prefix}: ${error.message}` };
+      if (typeof error.code === 'string' && error.code.startsWith('ERR_SSL'))
+        return { code: 1300, text: `${prefix}: ${error.message}` };
       return { code: 1000, text: `${prefix}: ${error.message}` };
   }
 }
@@ -280,11 +287,31 @@ export class VuHttp {
     let target: URL;
     try {
       target = new URL(spec.url);
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error(`unsupported protocol scheme "${target.protocol}"`);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:')
+        throw new Error(`unsupported protocol scheme "${target.protocol}"`);
     } catch (error) {
       const text = `invalid URL "${spec.url}": ${(error as Error).message}`;
-      const timings: HttpTimings = { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 };
-      exchanges.push({ method, url: spec.url, status: 0, proto: '', tlsVersion: '', error: text, errorCode: 1020, timings, bytesSent: 0, bytesReceived: 0 });
+      const timings: HttpTimings = {
+        blocked: 0,
+        connecting: 0,
+        tls_handshaking: 0,
+        sending: 0,
+        waiting: 0,
+        receiving: 0,
+        duration: 0,
+      };
+      exchanges.push({
+        method,
+        url: spec.url,
+        status: 0,
+        proto: '',
+        tlsVersion: '',
+        error: text,
+        errorCode: 1020,
+        timings,
+        bytesSent: 0,
+        bytesReceived: 0,
+      });
       return { response: failedResponse(spec, text, 1020), exchanges, warnings };
     }
     for (let redirectsLeft = spec.redirects; ; redirectsLeft--) {
@@ -293,7 +320,12 @@ export class VuHttp {
       const location = received.headers.location;
       if (received.exchange.error === '' && REDIRECTS.has(received.exchange.status) && typeof location === 'string') {
         if (redirectsLeft > 0) {
-          if (received.exchange.status !== 307 && received.exchange.status !== 308 && method !== 'GET' && method !== 'HEAD') {
+          if (
+            received.exchange.status !== 307 &&
+            received.exchange.status !== 308 &&
+            method !== 'GET' &&
+            method !== 'HEAD'
+          ) {
             method = 'GET';
             body = null;
             headers = headers.filter(([name]) => !['content-type', 'content-length'].includes(name.toLowerCase()));
@@ -331,14 +363,16 @@ export class VuHttp {
     body: string | ArrayBuffer | null,
     deadline: number,
   ): Promise<Received> {
-    const payload = body === null ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
+    const payload =
+      body === null ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
     const headers: [string, string][] = [...specHeaders];
     const given = new Set(specHeaders.map(([name]) => name.toLowerCase()));
     // What Go's client (and so k6) adds: it asks for gzip and says how long the body is.
     if (!given.has('accept-encoding')) headers.push(['Accept-Encoding', 'gzip']);
     if (payload !== undefined && !given.has('content-length')) headers.push(['Content-Length', String(payload.length)]);
     const cookies = this.requestCookies(spec, target);
-    if (cookies.size > 0 && !given.has('cookie')) headers.push(['Cookie', [...cookies].map(([name, value]) => `${name}=${value}`).join('; ')]);
+    if (cookies.size > 0 && !given.has('cookie'))
+      headers.push(['Cookie', [...cookies].map(([name, value]) => `${name}=${value}`).join('; ')]);
     const path = `${target.pathname}${target.search}`;
     const origin = this.originFor(target);
     const reuse = !this.settings.noConnectionReuse;
@@ -367,9 +401,12 @@ export class VuHttp {
         const connectStart = connection === undefined ? ready : (connection.lookup ?? connection.start);
         const timings: HttpTimings = {
           blocked: Math.max(0, connectStart - start),
-          connecting: connection === undefined ? 0 : Math.max(0, (connection.connect ?? connection.ready ?? end) - connectStart),
+          connecting:
+            connection === undefined ? 0 : Math.max(0, (connection.connect ?? connection.ready ?? end) - connectStart),
           tls_handshaking:
-            connection?.secure === undefined || connection.connect === undefined ? 0 : Math.max(0, connection.secure - connection.connect),
+            connection?.secure === undefined || connection.connect === undefined
+              ? 0
+              : Math.max(0, connection.secure - connection.connect),
           sending: Math.max(0, sent - ready),
           waiting: at.firstByte === undefined ? 0 : Math.max(0, at.firstByte - sent),
           receiving: at.firstByte === undefined ? 0 : Math.max(0, end - at.firstByte),
@@ -387,7 +424,9 @@ export class VuHttp {
             const value = rawHeaders[i + 1].toString('latin1');
             headerBytes += rawHeaders[i].length + rawHeaders[i + 1].length + 4;
             if (name === 'set-cookie') setCookies.push(value);
-            else responseHeaders[name] = responseHeaders[name] === undefined ? value : `${responseHeaders[name]}, ${value}`;
+            else
+              responseHeaders[name] =
+                responseHeaders[name] === undefined ? value : `${responseHeaders[name]}, ${value}`;
           }
           if (setCookies.length > 0) responseHeaders['set-cookie'] = setCookies;
         }
@@ -395,7 +434,8 @@ export class VuHttp {
           for (const header of setCookies) this.cookieJar().setCookieSync(header, target.href, { ignoreError: true });
         }
         const socket = origin.socket;
-        const tlsVersion = socket !== undefined && 'getProtocol' in socket ? tlsVersionName((socket as TLSSocket).getProtocol()) : '';
+        const tlsVersion =
+          socket !== undefined && 'getProtocol' in socket ? tlsVersionName((socket as TLSSocket).getProtocol()) : '';
         resolve({
           exchange: {
             method,
@@ -410,9 +450,15 @@ export class VuHttp {
             bytesSent:
               at.ready === undefined
                 ? 0
-                : method.length + path.length + 12 + headers.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) +
-                  target.host.length + 10 + (payload?.length ?? 0),
-            bytesReceived: finalStatus === 0 && at.firstByte === undefined ? 0 : 17 + statusMessage.length + headerBytes + bodyBytes,
+                : method.length +
+                  path.length +
+                  12 +
+                  headers.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) +
+                  target.host.length +
+                  10 +
+                  (payload?.length ?? 0),
+            bytesReceived:
+              finalStatus === 0 && at.firstByte === undefined ? 0 : 17 + statusMessage.length + headerBytes + bodyBytes,
           },
           headers: responseHeaders,
           setCookies,
@@ -425,11 +471,14 @@ export class VuHttp {
         });
       };
 
-      const timer = setTimeout(() => {
-        const timeout = Object.assign(new Error('request timeout'), { code: 'K6_TIMEOUT' });
-        if (abort !== undefined) abort(timeout);
-        finish(timeout);
-      }, Math.max(0, deadline - performance.now()));
+      const timer = setTimeout(
+        () => {
+          const timeout = Object.assign(new Error('request timeout'), { code: 'K6_TIMEOUT' });
+          if (abort !== undefined) abort(timeout);
+          finish(timeout);
+        },
+        Math.max(0, deadline - performance.now()),
+      );
 
       // undici's handler hooks as its Request calls them: onConnect when the request is about to
       // be written, onRequestSent when it is, onResponseStarted at the first byte of the answer.

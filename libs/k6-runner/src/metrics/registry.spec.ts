@@ -1,11 +1,4 @@
-import {
-  BUILTIN_METRICS,
-  MetricError,
-  Registry,
-  SelectorError,
-  parseSelector,
-  selectorName,
-} from './registry';
+import { BUILTIN_METRICS, MetricError, Registry, SelectorError, parseSelector, selectorName } from './registry';
 import type { RateSink, TrendSink } from './sinks';
 
 describe('parseSelector', () => {
@@ -139,7 +132,9 @@ describe('Registry', () => {
     it('refuses the same type with other contents under a taken name', () => {
       const registry = new Registry();
       registry.define('wait', 'trend', 'default');
-      expect(() => registry.define('wait', 'trend', 'time')).toThrow(/already exists as a trend; it cannot also be a trend of time/);
+      expect(() => registry.define('wait', 'trend', 'time')).toThrow(
+        /already exists as a trend; it cannot also be a trend of time/,
+      );
     });
 
     it.each([

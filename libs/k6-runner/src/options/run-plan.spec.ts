@@ -29,11 +29,17 @@ describe('buildRunPlan', () => {
 
     it('turns vus and duration into constant-vus', () => {
       const { scenarios } = plan({ vus: 10, duration: '30s' });
-      expect(scenarios).toEqual([expect.objectContaining({ name: 'default', executor: 'constant-vus', vus: 10, durationMs: 30_000 })]);
+      expect(scenarios).toEqual([
+        expect.objectContaining({ name: 'default', executor: 'constant-vus', vus: 10, durationMs: 30_000 }),
+      ]);
     });
 
     it('turns duration alone into constant-vus with 1 VU', () => {
-      expect(plan({ duration: '1m' }).scenarios[0]).toMatchObject({ executor: 'constant-vus', vus: 1, durationMs: 60_000 });
+      expect(plan({ duration: '1m' }).scenarios[0]).toMatchObject({
+        executor: 'constant-vus',
+        vus: 1,
+        durationMs: 60_000,
+      });
     });
 
     it('turns iterations into shared-iterations, with vus', () => {
@@ -44,7 +50,11 @@ describe('buildRunPlan', () => {
         iterations: 20,
         maxDurationMs: 600_000,
       });
-      expect(plan({ vus: 5, iterations: 20 }).scenarios[0]).toMatchObject({ executor: 'shared-iterations', vus: 5, iterations: 20 });
+      expect(plan({ vus: 5, iterations: 20 }).scenarios[0]).toMatchObject({
+        executor: 'shared-iterations',
+        vus: 5,
+        iterations: 20,
+      });
     });
 
     it('uses duration as the maxDuration of iterations', () => {
@@ -80,7 +90,9 @@ describe('buildRunPlan', () => {
     });
 
     it('refuses iterations and stages together', () => {
-      expect(failure({ iterations: 5, stages: [{ duration: '10s', target: 5 }] })).toMatch(/multiple execution config shortcuts/);
+      expect(failure({ iterations: 5, stages: [{ duration: '10s', target: 5 }] })).toMatch(
+        /multiple execution config shortcuts/,
+      );
     });
 
     it('refuses a duration of 0, which means an externally controlled test', () => {
@@ -98,7 +110,10 @@ describe('buildRunPlan', () => {
     });
 
     it('only warns about vus beside scenarios', () => {
-      const { scenarios, warnings } = plan({ vus: 10, scenarios: { a: { executor: 'constant-vus', vus: 2, duration: '10s' } } });
+      const { scenarios, warnings } = plan({
+        vus: 10,
+        scenarios: { a: { executor: 'constant-vus', vus: 2, duration: '10s' } },
+      });
       expect(scenarios).toEqual([expect.objectContaining({ name: 'a', vus: 2 })]);
       expect(warnings).toEqual(['vus is not used: every scenario sets its own VUs']);
     });
@@ -135,7 +150,9 @@ describe('buildRunPlan', () => {
 
     it('replace the script’s scenarios', () => {
       const { scenarios, warnings } = plan(
-        { scenarios: { a: { executor: 'constant-vus', vus: 10, duration: '1m' }, b: { executor: 'shared-iterations' } } },
+        {
+          scenarios: { a: { executor: 'constant-vus', vus: 10, duration: '1m' }, b: { executor: 'shared-iterations' } },
+        },
         { iterations: 3 },
       );
       expect(scenarios).toHaveLength(1);
@@ -144,11 +161,16 @@ describe('buildRunPlan', () => {
     });
 
     it('set vus over the script’s', () => {
-      expect(plan({ vus: 5, duration: '30s' }, { vus: 50 }).scenarios[0]).toMatchObject({ executor: 'constant-vus', vus: 50 });
+      expect(plan({ vus: 5, duration: '30s' }, { vus: 50 }).scenarios[0]).toMatchObject({
+        executor: 'constant-vus',
+        vus: 50,
+      });
     });
 
     it('may combine iterations and duration themselves', () => {
-      expect(plan({ stages: [{ duration: '1s', target: 1 }] }, { iterations: 4, duration: '20s', vus: 2 }).scenarios[0]).toMatchObject({
+      expect(
+        plan({ stages: [{ duration: '1s', target: 1 }] }, { iterations: 4, duration: '20s', vus: 2 }).scenarios[0],
+      ).toMatchObject({
         executor: 'shared-iterations',
         vus: 2,
         iterations: 4,
@@ -158,7 +180,14 @@ describe('buildRunPlan', () => {
 
     it('override the summary, threshold, setup and HTTP switches', () => {
       const built = plan(
-        { noThresholds: false, summaryTrendStats: ['avg'], userAgent: 'script', maxRedirects: 3, throw: false, tags: { a: '1', b: '2' } },
+        {
+          noThresholds: false,
+          summaryTrendStats: ['avg'],
+          userAgent: 'script',
+          maxRedirects: 3,
+          throw: false,
+          tags: { a: '1', b: '2' },
+        },
         {
           noThresholds: true,
           noSummary: true,
@@ -247,36 +276,39 @@ describe('buildRunPlan', () => {
     });
 
     it('turns a threshold error into an OptionsError', () => {
-      expect(failure({ thresholds: { http_req_duration: ['p(95)<<200'] } })).toContain('"p(95)<<200" is not a threshold expression');
+      expect(failure({ thresholds: { http_req_duration: ['p(95)<<200'] } })).toContain(
+        '"p(95)<<200" is not a threshold expression',
+      );
     });
 
     it.each(['systemTags', 'rps', 'dns', 'tlsAuth', 'blockHostnames', 'executionSegment', 'browser'])(
       'refuses the unsupported k6 option %s, naming it',
       (option) => {
-        expect(failure({ [option]: 1 })).toBe(`the option "${option}" is not supported by this runner; run this script with k6`);
+        expect(failure({ [option]: 1 })).toBe(
+          `the option "${option}" is not supported by this runner; run this script with k6`,
+        );
       },
     );
 
     it('only warns about keys that are not k6 options', () => {
       const { warnings, scenarios } = plan({ vus: 2, duration: '10s', vu: 3, durration: '1m' });
-      expect(warnings).toEqual(['"vu" is not a k6 option: it has no effect', '"durration" is not a k6 option: it has no effect']);
+      expect(warnings).toEqual([
+        '"vu" is not a k6 option: it has no effect',
+        '"durration" is not a k6 option: it has no effect',
+      ]);
       expect(scenarios[0]).toMatchObject({ vus: 2, durationMs: 10_000 });
     });
 
     it('ignores, without a word, k6 options that do nothing in a local run', () => {
-      expect(plan({ cloud: { projectID: 1 }, ext: {}, noUsageReport: true, noColor: true, vusMax: 10 }).warnings).toEqual([]);
+      expect(
+        plan({ cloud: { projectID: 1 }, ext: {}, noUsageReport: true, noColor: true, vusMax: 10 }).warnings,
+      ).toEqual([]);
     });
 
     it('validates summaryTrendStats', () => {
-      expect(plan({ summaryTrendStats: ['avg', 'min', 'med', 'max', 'count', 'p(99.9)', 'p(0)'] }).summaryTrendStats).toEqual([
-        'avg',
-        'min',
-        'med',
-        'max',
-        'count',
-        'p(99.9)',
-        'p(0)',
-      ]);
+      expect(
+        plan({ summaryTrendStats: ['avg', 'min', 'med', 'max', 'count', 'p(99.9)', 'p(0)'] }).summaryTrendStats,
+      ).toEqual(['avg', 'min', 'med', 'max', 'count', 'p(99.9)', 'p(0)']);
       expect(failure({ summaryTrendStats: ['avg', 'mean'] })).toContain('summaryTrendStats: "mean" is not avg');
       expect(failure({ summaryTrendStats: ['p(101)'] })).toContain('"p(101)"');
       expect(failure({ summaryTrendStats: [] })).toContain('summaryTrendStats must be a non-empty list');
@@ -290,7 +322,9 @@ describe('buildRunPlan', () => {
     });
 
     it('refuses a hosts entry that maps to a port', () => {
-      expect(failure({ hosts: { 'test.k6.io': '1.2.3.4:8443' } })).toContain('"test.k6.io": "1.2.3.4:8443" maps to a port');
+      expect(failure({ hosts: { 'test.k6.io': '1.2.3.4:8443' } })).toContain(
+        '"test.k6.io": "1.2.3.4:8443" maps to a port',
+      );
       expect(plan({ hosts: { 'local.test': '::1' } }).http.hosts).toEqual({ 'local.test': '::1' });
     });
 

@@ -73,10 +73,34 @@ export const DEFAULT_USER_AGENT = 'k6/1.0 (https://k6.io/; taskoverflow k6-compa
 
 /** k6 options this runner reads. */
 const SUPPORTED = new Set([
-  'vus', 'iterations', 'duration', 'stages', 'scenarios', 'thresholds', 'tags', 'summaryTrendStats', 'summaryTimeUnit',
-  'setupTimeout', 'teardownTimeout', 'handleSummaryTimeout', 'userAgent', 'maxRedirects', 'batch', 'batchPerHost',
-  'discardResponseBodies', 'insecureSkipTLSVerify', 'noConnectionReuse', 'noVUConnectionReuse', 'noCookiesReset',
-  'hosts', 'throw', 'minIterationDuration', 'noSetup', 'noTeardown', 'noThresholds', 'noSummary',
+  'vus',
+  'iterations',
+  'duration',
+  'stages',
+  'scenarios',
+  'thresholds',
+  'tags',
+  'summaryTrendStats',
+  'summaryTimeUnit',
+  'setupTimeout',
+  'teardownTimeout',
+  'handleSummaryTimeout',
+  'userAgent',
+  'maxRedirects',
+  'batch',
+  'batchPerHost',
+  'discardResponseBodies',
+  'insecureSkipTLSVerify',
+  'noConnectionReuse',
+  'noVUConnectionReuse',
+  'noCookiesReset',
+  'hosts',
+  'throw',
+  'minIterationDuration',
+  'noSetup',
+  'noTeardown',
+  'noThresholds',
+  'noSummary',
 ]);
 
 /** k6 options that change nothing in a local run (k6 itself ignores them in `k6 run` without cloud output). */
@@ -84,9 +108,29 @@ const NO_EFFECT_LOCALLY = new Set(['cloud', 'ext', 'noUsageReport', 'noColor', '
 
 /** k6 options this runner does not have. */
 const UNSUPPORTED = new Set([
-  'blacklistIPs', 'blockHostnames', 'dns', 'executionSegment', 'executionSegmentSequence', 'httpDebug', 'linger',
-  'localIPs', 'paused', 'rps', 'systemTags', 'tlsAuth', 'tlsCipherSuites', 'tlsVersion', 'tlsAIAFetch', 'logOutput',
-  'logFormat', 'consoleOutput', 'compatibilityMode', 'secretSource', 'address', 'traces', 'browser',
+  'blacklistIPs',
+  'blockHostnames',
+  'dns',
+  'executionSegment',
+  'executionSegmentSequence',
+  'httpDebug',
+  'linger',
+  'localIPs',
+  'paused',
+  'rps',
+  'systemTags',
+  'tlsAuth',
+  'tlsCipherSuites',
+  'tlsVersion',
+  'tlsAIAFetch',
+  'logOutput',
+  'logFormat',
+  'consoleOutput',
+  'compatibilityMode',
+  'secretSource',
+  'address',
+  'traces',
+  'browser',
 ]);
 
 function fail(message: string): never {
@@ -131,9 +175,13 @@ function stringMap(value: unknown, name: string): Record<string, string> {
 
 function trendStats(value: unknown): string[] {
   if (value === undefined || value === null) return DEFAULT_TREND_STATS;
-  if (!Array.isArray(value) || value.length === 0) fail('summaryTrendStats must be a non-empty list such as ["avg", "p(95)"]');
+  if (!Array.isArray(value) || value.length === 0)
+    fail('summaryTrendStats must be a non-empty list such as ["avg", "p(95)"]');
   for (const stat of value) {
-    if (typeof stat !== 'string' || !(['avg', 'min', 'med', 'max', 'count'].includes(stat) || percentileOf(stat) !== undefined)) {
+    if (
+      typeof stat !== 'string' ||
+      !(['avg', 'min', 'med', 'max', 'count'].includes(stat) || percentileOf(stat) !== undefined)
+    ) {
       fail(`summaryTrendStats: "${String(stat)}" is not avg, min, med, max, count or p(N) with N from 0 to 100`);
     }
   }
@@ -154,7 +202,8 @@ function executionOptions(script: Record<string, unknown>, cli: CliOverrides): R
   if (cli.stages !== undefined) fromCli.stages = cli.stages;
   const merged: Record<string, unknown> = {};
   const base = Object.keys(fromCli).length > 0 ? fromCli : script;
-  for (const key of [...SHORTCUTS, 'scenarios']) if (base[key] !== undefined && base[key] !== null) merged[key] = base[key];
+  for (const key of [...SHORTCUTS, 'scenarios'])
+    if (base[key] !== undefined && base[key] !== null) merged[key] = base[key];
   const vus = cli.vus ?? script.vus;
   if (vus !== undefined && vus !== null) merged.vus = vus;
   return merged;
@@ -165,7 +214,9 @@ function deriveScenarios(execution: Record<string, unknown>, warn: (message: str
   const set = SHORTCUTS.filter((key) => execution[key] !== undefined);
   if (execution.scenarios !== undefined) {
     if (set.length > 0) {
-      fail(`using an execution configuration shortcut (${set.join(', ')}) and "scenarios" simultaneously is not allowed`);
+      fail(
+        `using an execution configuration shortcut (${set.join(', ')}) and "scenarios" simultaneously is not allowed`,
+      );
     }
     if (execution.vus !== undefined) warn('vus is not used: every scenario sets its own VUs');
     return execution.scenarios as Record<string, unknown>;
@@ -175,7 +226,11 @@ function deriveScenarios(execution: Record<string, unknown>, warn: (message: str
   }
   const vus = execution.vus;
   if (execution.iterations !== undefined) {
-    const scenario: Record<string, unknown> = { executor: 'shared-iterations', vus: vus ?? 1, iterations: execution.iterations };
+    const scenario: Record<string, unknown> = {
+      executor: 'shared-iterations',
+      vus: vus ?? 1,
+      iterations: execution.iterations,
+    };
     if (execution.duration !== undefined) scenario.maxDuration = execution.duration;
     return { default: scenario };
   }
@@ -193,7 +248,8 @@ function deriveScenarios(execution: Record<string, unknown>, warn: (message: str
 
 /** Builds the run's plan from the script's options (its exported `options`) and the command line. */
 export function buildRunPlan(scriptOptions: unknown, cli: CliOverrides, warn: (message: string) => void): RunPlan {
-  if (scriptOptions !== undefined && scriptOptions !== null && !isRecord(scriptOptions)) fail('options must be an object');
+  if (scriptOptions !== undefined && scriptOptions !== null && !isRecord(scriptOptions))
+    fail('options must be an object');
   const script: Record<string, unknown> = scriptOptions ?? {};
   for (const key of Object.keys(script)) {
     if (UNSUPPORTED.has(key)) fail(`the option "${key}" is not supported by this runner; run this script with k6`);
@@ -213,7 +269,10 @@ export function buildRunPlan(scriptOptions: unknown, cli: CliOverrides, warn: (m
   }
 
   const summaryTimeUnit = cli.summaryTimeUnit ?? script.summaryTimeUnit ?? undefined;
-  if (summaryTimeUnit !== undefined && (typeof summaryTimeUnit !== 'string' || !['s', 'ms', 'us'].includes(summaryTimeUnit))) {
+  if (
+    summaryTimeUnit !== undefined &&
+    (typeof summaryTimeUnit !== 'string' || !['s', 'ms', 'us'].includes(summaryTimeUnit))
+  ) {
     fail(`summaryTimeUnit must be s, ms or us; got ${JSON.stringify(summaryTimeUnit)}`);
   }
   const userAgent = cli.userAgent ?? script.userAgent ?? DEFAULT_USER_AGENT;

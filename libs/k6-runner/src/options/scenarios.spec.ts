@@ -208,16 +208,25 @@ describe('parseScenarios', () => {
         error({ executor: 'constant-arrival-rate', rate: 1, duration: '10s', preAllocatedVUs: 10, maxVUs: 5 }),
       ).toContain("maxVUs (5) can't be less than preAllocatedVUs (10)");
       expect(
-        error({ executor: 'ramping-arrival-rate', preAllocatedVUs: 10, maxVUs: 5, stages: [{ duration: '1s', target: 1 }] }),
+        error({
+          executor: 'ramping-arrival-rate',
+          preAllocatedVUs: 10,
+          maxVUs: 5,
+          stages: [{ duration: '1s', target: 1 }],
+        }),
       ).toContain("maxVUs (5) can't be less than preAllocatedVUs (10)");
     });
 
     it('requires preAllocatedVUs of the arrival rates', () => {
-      expect(error({ executor: 'constant-arrival-rate', rate: 1, duration: '10s' })).toContain('preAllocatedVUs is required');
+      expect(error({ executor: 'constant-arrival-rate', rate: 1, duration: '10s' })).toContain(
+        'preAllocatedVUs is required',
+      );
     });
 
     it('requires a positive rate of constant-arrival-rate', () => {
-      expect(error({ executor: 'constant-arrival-rate', duration: '10s', preAllocatedVUs: 1 })).toContain('rate is required');
+      expect(error({ executor: 'constant-arrival-rate', duration: '10s', preAllocatedVUs: 1 })).toContain(
+        'rate is required',
+      );
       expect(error({ executor: 'constant-arrival-rate', rate: 0, duration: '10s', preAllocatedVUs: 1 })).toContain(
         'rate must be at least',
       );
@@ -244,15 +253,17 @@ describe('parseScenarios', () => {
 
     it('refuses a zero maxDuration or timeUnit', () => {
       expect(error({ executor: 'per-vu-iterations', maxDuration: '0s' })).toContain('maxDuration must be at least 1s');
-      expect(error({ executor: 'constant-arrival-rate', rate: 1, timeUnit: 0, duration: '10s', preAllocatedVUs: 1 })).toContain(
-        'timeUnit must be more than 0',
-      );
+      expect(
+        error({ executor: 'constant-arrival-rate', rate: 1, timeUnit: 0, duration: '10s', preAllocatedVUs: 1 }),
+      ).toContain('timeUnit must be more than 0');
     });
 
     it('refuses missing or empty stages', () => {
       expect(error({ executor: 'ramping-vus' })).toContain('stages must list at least one stage');
       expect(error({ executor: 'ramping-vus', stages: [] })).toContain('stages must list at least one stage');
-      expect(error({ executor: 'ramping-arrival-rate', preAllocatedVUs: 1 })).toContain('stages must list at least one stage');
+      expect(error({ executor: 'ramping-arrival-rate', preAllocatedVUs: 1 })).toContain(
+        'stages must list at least one stage',
+      );
     });
 
     it('refuses a ramping-vus whose start and every target are 0, as k6 does', () => {
@@ -275,19 +286,29 @@ describe('parseScenarios', () => {
     });
 
     it('refuses counts that are not whole numbers, or too small', () => {
-      expect(error({ executor: 'constant-vus', vus: 1.5, duration: '10s' })).toContain('vus must be a whole number; got 1.5');
-      expect(error({ executor: 'constant-vus', vus: '10', duration: '10s' })).toContain('vus must be a whole number; got "10"');
+      expect(error({ executor: 'constant-vus', vus: 1.5, duration: '10s' })).toContain(
+        'vus must be a whole number; got 1.5',
+      );
+      expect(error({ executor: 'constant-vus', vus: '10', duration: '10s' })).toContain(
+        'vus must be a whole number; got "10"',
+      );
       expect(error({ executor: 'constant-vus', vus: 0, duration: '10s' })).toContain('vus must be at least 1; got 0');
       expect(error({ executor: 'per-vu-iterations', iterations: 0 })).toContain('iterations must be at least 1');
     });
 
     it('refuses a bad duration, naming the field', () => {
-      expect(error({ executor: 'constant-vus', duration: 'ten seconds' })).toMatch(/^scenario "test": duration must be a duration/);
-      expect(error({ executor: 'shared-iterations', gracefulStop: '-1s' })).toContain('gracefulStop must be a duration');
+      expect(error({ executor: 'constant-vus', duration: 'ten seconds' })).toMatch(
+        /^scenario "test": duration must be a duration/,
+      );
+      expect(error({ executor: 'shared-iterations', gracefulStop: '-1s' })).toContain(
+        'gracefulStop must be a duration',
+      );
     });
 
     it('refuses an empty exec and env values that are not strings', () => {
-      expect(error({ executor: 'shared-iterations', exec: '' })).toContain('exec must be the name of an exported function');
+      expect(error({ executor: 'shared-iterations', exec: '' })).toContain(
+        'exec must be the name of an exported function',
+      );
       expect(error({ executor: 'shared-iterations', env: { N: 3 } })).toContain('env.N must be a string; got 3');
       expect(error({ executor: 'shared-iterations', tags: 'x' })).toContain('tags must be an object');
     });

@@ -119,7 +119,8 @@ class FieldReader {
       if (fallback === undefined) this.fail(`${key} is required`);
       return fallback;
     }
-    if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(`${key} must be a whole number; got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      this.fail(`${key} must be a whole number; got ${JSON.stringify(value)}`);
     if (value < min) this.fail(`${key} must be at least ${min}; got ${value}`);
     return value;
   }
@@ -130,7 +131,8 @@ class FieldReader {
       if (fallback === undefined) this.fail(`${key} is required`);
       return fallback;
     }
-    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(`${key} must be a number; got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      this.fail(`${key} must be a number; got ${JSON.stringify(value)}`);
     if (value < min) this.fail(`${key} must be at least ${min}; got ${value}`);
     return value;
   }
@@ -194,9 +196,7 @@ function parseScenario(name: string, raw: unknown): Scenario {
     read.fail('the externally-controlled executor needs k6 itself (its REST API); this runner does not have it');
   }
   if (typeof executor !== 'string' || !(executor in EXECUTOR_KEYS)) {
-    read.fail(
-      `executor must be one of ${Object.keys(EXECUTOR_KEYS).join(', ')}; got ${JSON.stringify(executor)}`,
-    );
+    read.fail(`executor must be one of ${Object.keys(EXECUTOR_KEYS).join(', ')}; got ${JSON.stringify(executor)}`);
   }
   const kind = executor as ExecutorName;
   const allowed = new Set([...COMMON_KEYS, ...EXECUTOR_KEYS[kind]]);
@@ -219,7 +219,8 @@ function parseScenario(name: string, raw: unknown): Scenario {
     case 'shared-iterations': {
       const vus = read.integer('vus', 1, 1);
       const iterations = read.integer('iterations', 1, 1);
-      if (iterations < vus) read.fail(`the number of iterations (${iterations}) can't be less than the number of VUs (${vus})`);
+      if (iterations < vus)
+        read.fail(`the number of iterations (${iterations}) can't be less than the number of VUs (${vus})`);
       return { ...common, executor: kind, vus, iterations, maxDurationMs: atLeastMinimum(read, 'maxDuration', '10m') };
     }
     case 'per-vu-iterations':
@@ -243,7 +244,13 @@ function parseScenario(name: string, raw: unknown): Scenario {
       if (startVUs === 0 && stages.every((stage) => stage.target === 0)) {
         read.fail("either startVUs or one of the stages' target values must be greater than 0");
       }
-      return { ...common, executor: kind, startVUs, stages, gracefulRampDownMs: read.duration('gracefulRampDown', '30s') };
+      return {
+        ...common,
+        executor: kind,
+        startVUs,
+        stages,
+        gracefulRampDownMs: read.duration('gracefulRampDown', '30s'),
+      };
     }
     case 'constant-arrival-rate':
       return {

@@ -29,8 +29,26 @@ const MODULES: Record<string, { file: string; exports: string[] }> = {
   'k6/http': {
     file: 'http',
     exports: [
-      'request', 'asyncRequest', 'get', 'head', 'post', 'put', 'patch', 'del', 'options', 'batch', 'url', 'file',
-      'cookieJar', 'expectedStatuses', 'setResponseCallback', 'TLS_1_0', 'TLS_1_1', 'TLS_1_2', 'TLS_1_3', 'SSL_3_0',
+      'request',
+      'asyncRequest',
+      'get',
+      'head',
+      'post',
+      'put',
+      'patch',
+      'del',
+      'options',
+      'batch',
+      'url',
+      'file',
+      'cookieJar',
+      'expectedStatuses',
+      'setResponseCallback',
+      'TLS_1_0',
+      'TLS_1_1',
+      'TLS_1_2',
+      'TLS_1_3',
+      'SSL_3_0',
     ],
   },
   'k6/execution': { file: 'execution', exports: ['vu', 'scenario', 'instance', 'test'] },
@@ -78,7 +96,9 @@ async function fetchRemote(url: string): Promise<string> {
     response = await fetch(url, { signal: AbortSignal.timeout(REMOTE_TIMEOUT_MS), redirect: 'follow' });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new BundleError(`could not fetch the remote module ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    throw new BundleError(
+      `could not fetch the remote module ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+    );
   }
   if (!response.ok) throw new BundleError(`could not fetch the remote module ${url}: HTTP ${response.status}`);
   return response.text();
@@ -109,7 +129,11 @@ const K6_PLUGIN: Plugin = {
       if (specifier === 'k6' || specifier.startsWith('k6/')) {
         if (MODULES[specifier] !== undefined) return { path: specifier, namespace: 'k6' };
         return {
-          errors: [{ text: `the module "${specifier}" is not supported by this runner (it has ${Object.keys(MODULES).join(', ')}); run this script with k6` }],
+          errors: [
+            {
+              text: `the module "${specifier}" is not supported by this runner (it has ${Object.keys(MODULES).join(', ')}); run this script with k6`,
+            },
+          ],
         };
       }
       if (namespace === 'remote') {
@@ -123,7 +147,8 @@ const K6_PLUGIN: Plugin = {
       let file: string;
       if (specifier.startsWith('file://')) file = fileURLToPath(specifier);
       else if (path.isAbsolute(specifier)) file = specifier;
-      else if (specifier.startsWith('./') || specifier.startsWith('../')) file = path.resolve(args.resolveDir, specifier);
+      else if (specifier.startsWith('./') || specifier.startsWith('../'))
+        file = path.resolve(args.resolveDir, specifier);
       else {
         return {
           errors: [
@@ -145,7 +170,11 @@ const K6_PLUGIN: Plugin = {
       return { path: file };
     });
 
-    builder.onLoad({ filter: /.*/, namespace: 'k6' }, (args) => ({ contents: moduleSource(args.path), loader: 'js', resolveDir: RUNTIME_DIR }));
+    builder.onLoad({ filter: /.*/, namespace: 'k6' }, (args) => ({
+      contents: moduleSource(args.path),
+      loader: 'js',
+      resolveDir: RUNTIME_DIR,
+    }));
 
     builder.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => ({
       contents: withImportMeta(await fetchRemote(args.path), args.path),
@@ -160,9 +189,18 @@ const K6_PLUGIN: Plugin = {
       }
       const ext = path.extname(args.path).toLowerCase();
       if (!['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].includes(ext)) {
-        return { errors: [{ text: `k6 imports JavaScript and TypeScript files only; ${args.path} is neither (read data with open())` }] };
+        return {
+          errors: [
+            {
+              text: `k6 imports JavaScript and TypeScript files only; ${args.path} is neither (read data with open())`,
+            },
+          ],
+        };
       }
-      return { contents: withImportMeta(readFileSync(args.path, 'utf8'), pathToFileURL(args.path).href), loader: loaderFor(args.path) };
+      return {
+        contents: withImportMeta(readFileSync(args.path, 'utf8'), pathToFileURL(args.path).href),
+        loader: loaderFor(args.path),
+      };
     });
   },
 };
@@ -183,7 +221,12 @@ export async function bundleScript(scriptPath: string): Promise<Bundle> {
   const outfile = path.join(path.dirname(entry), '__k6_bundle__.js');
   const result = await build({
     // The entry counts as the runner's own code (its frames are left out of stack traces).
-    stdin: { contents: entrySource(entry), loader: 'js', resolveDir: path.dirname(entry), sourcefile: path.join(RUNTIME_ROOT, 'entry.js') },
+    stdin: {
+      contents: entrySource(entry),
+      loader: 'js',
+      resolveDir: path.dirname(entry),
+      sourcefile: path.join(RUNTIME_ROOT, 'entry.js'),
+    },
     bundle: true,
     write: false,
     format: 'iife',
@@ -199,16 +242,28 @@ export async function bundleScript(scriptPath: string): Promise<Bundle> {
     tsconfigRaw: {},
     logLevel: 'silent',
     plugins: [K6_PLUGIN],
-  }).catch((error: { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }) => {
-    const messages = (error.errors ?? []).map((e) =>
-      e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text,
-    );
-    throw new BundleError(messages.length > 0 ? messages.join('\n') : error instanceof Error ? error.message : 'the script could not be bundled');
-  });
+  }).catch(
+    (error: { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }) => {
+      const messages = (error.errors ?? []).map((e) =>
+        e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text,
+      );
+      throw new BundleError(
+        messages.length > 0
+          ? messages.join('\n')
+          : error instanceof Error
+            ? error.message
+            : 'the script could not be bundled',
+      );
+    },
+  );
   const code = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? '';
-  const rawMap = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map'))?.text ?? '{}') as { sources?: string[] };
+  const rawMap = JSON.parse(result.outputFiles.find((f) => f.path.endsWith('.map'))?.text ?? '{}') as {
+    sources?: string[];
+  };
   rawMap.sources = (rawMap.sources ?? []).map((source) =>
-    /^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source) ? source : path.resolve(path.dirname(outfile), source),
+    /^[a-z][a-z0-9+.-]*:/i.test(source) && !/^[a-z]:[\\/]/i.test(source)
+      ? source
+      : path.resolve(path.dirname(outfile), source),
   );
   return { code, sourceMap: JSON.stringify(rawMap), entry, runtimeRoot: RUNTIME_ROOT };
 }

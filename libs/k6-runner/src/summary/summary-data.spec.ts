@@ -71,7 +71,9 @@ describe('GroupTree', () => {
       { name: 'status is 200', path: '::status is 200', id: '6210a8cd14cd70477eba5c5e4cb3fb5f', passes: 2, fails: 1 },
     ]);
     const [a] = tree.root.groups;
-    expect(a.checks).toEqual([{ name: 'has id', path: '::a::has id', id: '0b3d0ae30d2a61dc4a75cfc5c13ff6a4', passes: 1, fails: 0 }]);
+    expect(a.checks).toEqual([
+      { name: 'has id', path: '::a::has id', id: '0b3d0ae30d2a61dc4a75cfc5c13ff6a4', passes: 1, fails: 0 },
+    ]);
     expect(a.groups[0].checks).toEqual([
       { name: 'body ok', path: '::a::b::body ok', id: '74620526c0891e58e704b13e5b3dd3ac', passes: 0, fails: 1 },
     ]);
@@ -161,7 +163,11 @@ describe('buildSummaryData', () => {
       input(registry, { groups, summaryTimeUnit: 'ms', noColor: true, durationMs: 1234, setupData: { token: 'x' } }),
     );
     expect(data.root_group).toBe(groups.root);
-    expect(data.options).toEqual({ summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'], summaryTimeUnit: 'ms', noColor: true });
+    expect(data.options).toEqual({
+      summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'],
+      summaryTimeUnit: 'ms',
+      noColor: true,
+    });
     expect(data.state).toEqual({ isStdOutTTY: false, isStdErrTTY: true, testRunDurationMs: 1234 });
     expect(data.setup_data).toEqual({ token: 'x' });
   });
@@ -217,6 +223,11 @@ describe('summaryExport', () => {
     expect(Object.keys(root.groups)).toEqual(['login']);
     expect(root.groups.login).toMatchObject({ name: 'login', path: '::login' });
     expect(root.groups.login.checks['has token']).toMatchObject({ passes: 0, fails: 1 });
-    expect(root.groups.login.groups.nested).toMatchObject({ name: 'nested', path: '::login::nested', groups: {}, checks: {} });
+    expect(root.groups.login.groups.nested).toMatchObject({
+      name: 'nested',
+      path: '::login::nested',
+      groups: {},
+      checks: {},
+    });
   });
 });

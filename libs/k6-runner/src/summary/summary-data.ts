@@ -109,7 +109,11 @@ export function buildSummaryData(input: SummaryInput): SummaryData {
   }
   const data: SummaryData = {
     root_group: input.groups.root,
-    options: { summaryTrendStats: input.trendStats, summaryTimeUnit: input.summaryTimeUnit ?? '', noColor: input.noColor },
+    options: {
+      summaryTrendStats: input.trendStats,
+      summaryTimeUnit: input.summaryTimeUnit ?? '',
+      noColor: input.noColor,
+    },
     state: { isStdOutTTY: input.isStdOutTTY, isStdErrTTY: input.isStdErrTTY, testRunDurationMs: input.durationMs },
     metrics,
   };

@@ -109,7 +109,12 @@ describe('textSummary', () => {
           values: { rate: 0.005, passes: 1, fails: 199 },
           thresholds: { 'rate<0.01': { ok: true } },
         },
-        http_reqs: { type: 'counter', contains: 'default', values: { count: 200, rate: 20 }, thresholds: { 'count>=500': { ok: false } } },
+        http_reqs: {
+          type: 'counter',
+          contains: 'default',
+          values: { count: 200, rate: 20 },
+          thresholds: { 'count>=500': { ok: false } },
+        },
       }),
       { mode: 'compact', color: false },
     );
@@ -127,16 +132,22 @@ describe('textSummary', () => {
   });
 
   it('shows a threshold statistic the trend stats leave out from the observed values', () => {
-    const text = textSummary(summaryData({ http_req_duration: trend(DURATION_VALUES, { 'p(99)<300': { ok: true } }) }), {
-      mode: 'compact',
-      color: false,
-      observed: new Map([[observedKey('http_req_duration', 'p(99)<300'), 248.5]]),
-    });
+    const text = textSummary(
+      summaryData({ http_req_duration: trend(DURATION_VALUES, { 'p(99)<300': { ok: true } }) }),
+      {
+        mode: 'compact',
+        color: false,
+        observed: new Map([[observedKey('http_req_duration', 'p(99)<300'), 248.5]]),
+      },
+    );
     expect(lines(text)).toContain("✓ 'p(99)<300' p(99)=248.5ms");
   });
 
   it('prints no THRESHOLDS block without thresholds', () => {
-    const text = textSummary(summaryData({ http_req_duration: trend(DURATION_VALUES) }), { mode: 'compact', color: false });
+    const text = textSummary(summaryData({ http_req_duration: trend(DURATION_VALUES) }), {
+      mode: 'compact',
+      color: false,
+    });
     expect(text).not.toContain('THRESHOLDS');
     expect(text).toContain('█ TOTAL RESULTS');
   });
@@ -150,7 +161,9 @@ describe('textSummary', () => {
     const text = textSummary(summaryData({}, groups), { mode: 'compact', color: false });
     const all = lines(text);
     expect(all.find((line) => line.startsWith('checks_total'))).toMatch(/^checks_total\.+: 4\s+0\.4\/s$/);
-    expect(all.find((line) => line.startsWith('checks_succeeded'))).toMatch(/^checks_succeeded\.+: 75\.00% 3 out of 4$/);
+    expect(all.find((line) => line.startsWith('checks_succeeded'))).toMatch(
+      /^checks_succeeded\.+: 75\.00% 3 out of 4$/,
+    );
     expect(all.find((line) => line.startsWith('checks_failed'))).toMatch(/^checks_failed\.+: 25\.00% 1 out of 4$/);
     const at = all.indexOf('✓ status is 200');
     expect(at).toBeGreaterThan(0);
@@ -161,14 +174,19 @@ describe('textSummary', () => {
     const groups = new GroupTree();
     for (let i = 0; i < 2; i++) groups.check('', 'fast', true);
     groups.check('', 'fast', false);
-    expect(lines(textSummary(summaryData({}, groups), { mode: 'compact', color: false }))).toContain('↳  66% — ✓ 2 / ✗ 1');
+    expect(lines(textSummary(summaryData({}, groups), { mode: 'compact', color: false }))).toContain(
+      '↳  66% — ✓ 2 / ✗ 1',
+    );
   });
 
   it('prints no check lines without checks', () => {
-    const text = textSummary(summaryData({ vus: { type: 'gauge', contains: 'default', values: { value: 1, min: 1, max: 1 } } }), {
-      mode: 'compact',
-      color: false,
-    });
+    const text = textSummary(
+      summaryData({ vus: { type: 'gauge', contains: 'default', values: { value: 1, min: 1, max: 1 } } }),
+      {
+        mode: 'compact',
+        color: false,
+      },
+    );
     expect(text).not.toContain('checks_total');
     expect(text).not.toContain('↳');
   });
@@ -223,11 +241,18 @@ describe('textSummary', () => {
       http_req_duration: trend(DURATION_VALUES),
       http_req_blocked: trend({ avg: 1, min: 1, med: 1, max: 1, 'p(90)': 1, 'p(95)': 1 }),
       group_duration: trend({ avg: 5, min: 5, med: 5, max: 5, 'p(90)': 5, 'p(95)': 5 }),
-      dropped_iterations: { type: 'counter', contains: 'default', values: { count: 3, rate: 0.3 } } satisfies MetricData,
+      dropped_iterations: {
+        type: 'counter',
+        contains: 'default',
+        values: { count: 3, rate: 0.3 },
+      } satisfies MetricData,
     };
     const text = textSummary(summaryData(metrics), { mode: 'full', color: false });
     expect(section(text, 'HTTP').map((line) => line.split('.')[0])).toEqual(['http_req_blocked', 'http_req_duration']);
-    expect(section(text, 'EXECUTION').map((line) => line.split('.')[0])).toEqual(['dropped_iterations', 'group_duration']);
+    expect(section(text, 'EXECUTION').map((line) => line.split('.')[0])).toEqual([
+      'dropped_iterations',
+      'group_duration',
+    ]);
   });
 
   it('prints the script’s own metrics in CUSTOM, before HTTP', () => {
@@ -254,7 +279,9 @@ describe('textSummary', () => {
   });
 
   it('colours the marks only when asked', () => {
-    const data = summaryData({ http_req_duration: trend(DURATION_VALUES, { 'p(95)<200': { ok: false }, 'avg<200': { ok: true } }) });
+    const data = summaryData({
+      http_req_duration: trend(DURATION_VALUES, { 'p(95)<200': { ok: false }, 'avg<200': { ok: true } }),
+    });
     const coloured = textSummary(data, { mode: 'compact', color: true });
     expect(coloured).toContain("\u001b[31m✗\u001b[0m 'p(95)<200'");
     expect(coloured).toContain("\u001b[32m✓\u001b[0m 'avg<200'");

@@ -69,7 +69,11 @@ function cells(metric: MetricData, trendStats: string[], unit?: string): string[
       if (metric.contains === 'data') return [formatBytes(v.count ?? 0), `${formatBytes(v.rate ?? 0)}/s`];
       return [formatNumber(v.count ?? 0), `${trimFixed(v.rate ?? 0, 6)}/s`];
     case 'gauge':
-      return [formatStat(metric, v.value ?? 0, unit), `min=${formatStat(metric, v.min ?? 0, unit)}`, `max=${formatStat(metric, v.max ?? 0, unit)}`];
+      return [
+        formatStat(metric, v.value ?? 0, unit),
+        `min=${formatStat(metric, v.min ?? 0, unit)}`,
+        `max=${formatStat(metric, v.max ?? 0, unit)}`,
+      ];
     case 'rate': {
       const passes = v.passes ?? 0;
       const total = passes + (v.fails ?? 0);
@@ -96,8 +100,12 @@ function renderSection(title: string | undefined, lines: Line[], indent: string,
   const out = title === undefined ? [] : [`${indent}${title}`];
   for (const line of lines) {
     const row = widths.get(line.cells.length > 3 ? 0 : 1) ?? [];
-    const padded = line.cells.map((cell, i) => (i === line.cells.length - 1 ? cell : cell + ' '.repeat(row[i] - [...cell].length)));
-    out.push(`${indent}${line.label}${'.'.repeat(Math.max(3, labelWidth - [...line.label].length))}: ${padded.join(' ')}`);
+    const padded = line.cells.map((cell, i) =>
+      i === line.cells.length - 1 ? cell : cell + ' '.repeat(row[i] - [...cell].length),
+    );
+    out.push(
+      `${indent}${line.label}${'.'.repeat(Math.max(3, labelWidth - [...line.label].length))}: ${padded.join(' ')}`,
+    );
   }
   out.push('');
   return out;
@@ -105,8 +113,15 @@ function renderSection(title: string | undefined, lines: Line[], indent: string,
 
 const HTTP_COMPACT = ['http_req_duration', 'http_req_failed', 'http_reqs'];
 const HTTP_FULL = [
-  'http_req_blocked', 'http_req_connecting', 'http_req_duration', 'http_req_failed', 'http_req_receiving',
-  'http_req_sending', 'http_req_tls_handshaking', 'http_req_waiting', 'http_reqs',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_duration',
+  'http_req_failed',
+  'http_req_receiving',
+  'http_req_sending',
+  'http_req_tls_handshaking',
+  'http_req_waiting',
+  'http_reqs',
 ];
 const EXECUTION_COMPACT = ['iteration_duration', 'iterations', 'vus', 'vus_max'];
 const EXECUTION_FULL = ['dropped_iterations', 'group_duration', 'iteration_duration', 'iterations', 'vus', 'vus_max'];
@@ -148,7 +163,10 @@ export function textSummary(data: SummaryData, options: TextSummaryOptions): str
       for (const [expression, { ok: held }] of Object.entries(metric.thresholds ?? {})) {
         const stat = /^\s*([a-z]+(?:\(\s*[\d.]+\s*\))?)/.exec(expression)?.[1].replace(/\s+/g, '') ?? '';
         const value = metric.values[stat] ?? options.observed?.get(observedKey(name, expression));
-        const shown = value === undefined ? '' : ` ${stat}=${metric.type === 'rate' ? percent(value) : formatStat(metric, value, unit)}`;
+        const shown =
+          value === undefined
+            ? ''
+            : ` ${stat}=${metric.type === 'rate' ? percent(value) : formatStat(metric, value, unit)}`;
         out.push(`    ${held ? ok : bad} '${expression}'${shown}`);
       }
       out.push('');
@@ -158,7 +176,8 @@ export function textSummary(data: SummaryData, options: TextSummaryOptions): str
 
   out.push('  █ TOTAL RESULTS', '');
   const names = Object.keys(data.metrics);
-  const labelWidth = Math.max(...names.map((n) => (n.includes('{') ? n.length - n.indexOf('{') + 4 : n.length)), 16) + 3;
+  const labelWidth =
+    Math.max(...names.map((n) => (n.includes('{') ? n.length - n.indexOf('{') + 4 : n.length)), 16) + 3;
 
   const checks = allChecks(data.root_group);
   if (checks.length > 0) {

@@ -95,7 +95,14 @@ describe('parseThresholds', () => {
       http_req_duration: [{ threshold: 'p(95)<200', abortOnFail: true, delayAbortEval: '10s' }],
     });
     expect(set.thresholds).toEqual([
-      { source: 'p(95)<200', aggregation: 'p(95)', operator: '<', value: 200, abortOnFail: true, delayAbortEvalMs: 10_000 },
+      {
+        source: 'p(95)<200',
+        aggregation: 'p(95)',
+        operator: '<',
+        value: 200,
+        abortOnFail: true,
+        delayAbortEvalMs: 10_000,
+      },
     ]);
   });
 
@@ -181,7 +188,12 @@ describe('bindThresholds', () => {
     ['counter', 'http_reqs', ['count>0', 'rate>1'], ['value<1', 'avg<1', 'p(95)<1', 'med<1']],
     ['gauge', 'vus', ['value<10'], ['count<1', 'rate<1', 'avg<1', 'max<1']],
     ['rate', 'http_req_failed', ['rate<0.01'], ['count<1', 'value<1', 'avg<1']],
-    ['trend', 'http_req_duration', ['avg<1', 'min<1', 'max<1', 'med<1', 'p(95)<1', 'p(99.9)<1'], ['count<1', 'rate<1', 'value<1']],
+    [
+      'trend',
+      'http_req_duration',
+      ['avg<1', 'min<1', 'max<1', 'med<1', 'p(95)<1', 'p(99.9)<1'],
+      ['count<1', 'rate<1', 'value<1'],
+    ],
   ])('lets a %s metric have only its aggregations', (type, metric, allowed, refused) => {
     const registry = new Registry();
     expect(bound({ [metric]: allowed }, registry)[0].type).toBe(type);
@@ -279,7 +291,10 @@ describe('evaluateThresholds', () => {
   it('applies every operator', () => {
     const registry = new Registry();
     registry.define('level', 'gauge', 'default');
-    const sets = bound({ level: ['value<5', 'value<=5', 'value>5', 'value>=5', 'value==5', 'value===5', 'value!=5'] }, registry);
+    const sets = bound(
+      { level: ['value<5', 'value<=5', 'value>5', 'value>=5', 'value==5', 'value===5', 'value!=5'] },
+      registry,
+    );
     registry.add('level', 5, {});
     expect(evaluateThresholds(sets, 1000).map((o) => [o.threshold.operator, o.ok])).toEqual([
       ['<', false],

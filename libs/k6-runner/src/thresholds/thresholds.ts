@@ -91,9 +91,15 @@ export function parseThresholds(raw: unknown): ThresholdSet[] {
     const list = Array.isArray(value) ? value : [value];
     const thresholds = list.map((item): Threshold => {
       if (typeof item === 'string') return { ...parseExpression(item), abortOnFail: false, delayAbortEvalMs: 0 };
-      if (typeof item === 'object' && item !== null && typeof (item as { threshold?: unknown }).threshold === 'string') {
+      if (
+        typeof item === 'object' &&
+        item !== null &&
+        typeof (item as { threshold?: unknown }).threshold === 'string'
+      ) {
         const object = item as { threshold: string; abortOnFail?: unknown; delayAbortEval?: unknown };
-        const unknownKeys = Object.keys(object).filter((k) => !['threshold', 'abortOnFail', 'delayAbortEval'].includes(k));
+        const unknownKeys = Object.keys(object).filter(
+          (k) => !['threshold', 'abortOnFail', 'delayAbortEval'].includes(k),
+        );
         if (unknownKeys.length > 0) {
           throw new ThresholdError(`threshold on ${key}: unknown field ${unknownKeys.map((k) => `"${k}"`).join(', ')}`);
         }
@@ -207,7 +213,10 @@ export function evaluateThresholds(bound: readonly BoundThresholds[], durationMs
  */
 export function abortingThresholds(bound: readonly BoundThresholds[], elapsedMs: number): ThresholdOutcome[] {
   const candidates = bound
-    .map((set) => ({ ...set, thresholds: set.thresholds.filter((t) => t.abortOnFail && elapsedMs >= t.delayAbortEvalMs) }))
+    .map((set) => ({
+      ...set,
+      thresholds: set.thresholds.filter((t) => t.abortOnFail && elapsedMs >= t.delayAbortEvalMs),
+    }))
     .filter((set) => set.thresholds.length > 0);
   return evaluateThresholds(candidates, elapsedMs).filter((outcome) => !outcome.ok);
 }

@@ -95,7 +95,7 @@ export class VuHandle {
     this.ready.catch(() => undefined);
     this.port.on('message', (message: VuMessage) => this.receive(message));
     this.worker.on('error', (error) => this.died(`the VU's thread failed: ${error.message}`));
-    this.worker.on('exit', () => this.died('the VU\'s thread ended'));
+    this.worker.on('exit', () => this.died("the VU's thread ended"));
   }
 
   private onReady: (shape: ScriptShape) => void = () => undefined;

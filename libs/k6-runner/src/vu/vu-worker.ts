@@ -17,15 +17,7 @@ import { StackMapper } from '../script/stack-map';
 import { compileBundle } from '../script/compile';
 import type { Controller } from './js/controller';
 import type { HostBridge } from './js/host';
-import type {
-  LoopCommand,
-  ScriptError,
-  VuCommand,
-  VuCommandResult,
-  VuMessage,
-  VuNotice,
-  VuRequest,
-} from './protocol';
+import type { LoopCommand, ScriptError, VuCommand, VuCommandResult, VuMessage, VuNotice, VuRequest } from './protocol';
 
 export interface VuWorkerData {
   vuId: number;
@@ -92,7 +84,9 @@ function openFile(file: string, binary: boolean, stack: string): string | ArrayB
   try {
     bytes = readFileSync(target);
   } catch (error) {
-    throw new Error(`open("${file}"): ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `no file ${target}` : (error as Error).message}`);
+    throw new Error(
+      `open("${file}"): ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? `no file ${target}` : (error as Error).message}`,
+    );
   }
   if (!binary) return bytes.toString('utf8');
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -159,7 +153,12 @@ async function loop(controller: Controller, command: LoopCommand): Promise<VuCom
     if (result.kind === 'aborted') return result;
     done++;
     if (result.kind === 'iterated' && result.error !== undefined) {
-      notify({ kind: 'iterationError', error: mapError(result.error), scenario: state.scenario, executor: state.executor });
+      notify({
+        kind: 'iterationError',
+        error: mapError(result.error),
+        scenario: state.scenario,
+        executor: state.executor,
+      });
     }
   }
   return { kind: 'looped', iterations: done };

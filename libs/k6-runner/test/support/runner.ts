@@ -25,7 +25,10 @@ export interface SummaryExport {
 }
 
 /** The built runner (`npm run build`) as its own process, as `npm run k6` runs it. */
-export function startRunner(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<RunOutcome> } {
+export function startRunner(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<RunOutcome> } {
   if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: npm test builds it first (npm run build)`);
   const dir = mkdtempSync(path.join(tmpdir(), 'k6-runner-'));
   const consoleFile = path.join(dir, 'console.log');
@@ -88,7 +91,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[]> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(text);

@@ -93,9 +93,7 @@ describe('CloudWatchShipper', () => {
 
     expect(stored()).toEqual(lines);
     const client = new CloudWatchLogsClient(clientConfig());
-    const { logStreams } = await client.send(
-      new DescribeLogStreamsCommand({ logGroupName: GROUP }),
-    );
+    const { logStreams } = await client.send(new DescribeLogStreamsCommand({ logGroupName: GROUP }));
     expect(logStreams?.map((stream) => stream.logStreamName)).toEqual([STREAM]);
     const { events } = await client.send(
       new GetLogEventsCommand({ logGroupName: GROUP, logStreamName: STREAM, startFromHead: true }),
@@ -235,9 +233,7 @@ describe('CloudWatchShipper', () => {
     await shipper.flush();
 
     expect(stored()).toEqual(lines.slice(7));
-    expect(stderrMatching(/dropped/)).toEqual([
-      '[cloudwatch-logs] buffer full: dropped the 7 oldest event(s)\n',
-    ]);
+    expect(stderrMatching(/dropped/)).toEqual(['[cloudwatch-logs] buffer full: dropped the 7 oldest event(s)\n']);
   });
 
   it('drops the oldest events past maxBufferedBytes', async () => {
@@ -367,7 +363,10 @@ describe('FakeCloudWatchLogs', () => {
 
   it('refuses more than 1,048,576 bytes, counting 26 per event', async () => {
     // Eight events of 131,072 bytes each, overhead included, make exactly the limit.
-    const events = eventsAt(Array.from({ length: 8 }, () => now), 'x'.repeat(131_046));
+    const events = eventsAt(
+      Array.from({ length: 8 }, () => now),
+      'x'.repeat(131_046),
+    );
     const oneByteMore = eventsAt([now], 'x'.repeat(131_047));
     await expect(put([...events.slice(1), ...oneByteMore])).rejects.toMatchObject(refused);
     await expect(put(events)).resolves.toBeDefined();

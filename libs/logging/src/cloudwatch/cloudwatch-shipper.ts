@@ -43,11 +43,7 @@ export interface CloudWatchShipperOptions {
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; retryable: boolean; error: unknown };
 
-const THROTTLING_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-]);
+const THROTTLING_ERRORS = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException']);
 
 /**
  * Buffers log lines and sends them to one CloudWatch Logs stream with
@@ -176,15 +172,8 @@ export class CloudWatchShipper {
     const { logGroupName, logStreamName } = this.options;
     const options = { abortSignal: this.closeDeadline.signal };
     const steps = [
-      [
-        'CreateLogGroup',
-        () => this.client.send(new CreateLogGroupCommand({ logGroupName }), options),
-      ],
-      [
-        'CreateLogStream',
-        () =>
-          this.client.send(new CreateLogStreamCommand({ logGroupName, logStreamName }), options),
-      ],
+      ['CreateLogGroup', () => this.client.send(new CreateLogGroupCommand({ logGroupName }), options)],
+      ['CreateLogStream', () => this.client.send(new CreateLogStreamCommand({ logGroupName, logStreamName }), options)],
     ] as const;
     for (const [operation, request] of steps) {
       const outcome = await this.withRetries(request);
@@ -205,9 +194,7 @@ export class CloudWatchShipper {
   private async put(batch: LogEvent[]): Promise<boolean> {
     const { logGroupName, logStreamName } = this.options;
     const command = new PutLogEventsCommand({ logGroupName, logStreamName, logEvents: batch });
-    const outcome = await this.withRetries(() =>
-      this.client.send(command, { abortSignal: this.closeDeadline.signal }),
-    );
+    const outcome = await this.withRetries(() => this.client.send(command, { abortSignal: this.closeDeadline.signal }));
     if (outcome.ok) {
       if (this.failing) report('CloudWatch Logs answers again');
       this.failing = false;
@@ -219,10 +206,7 @@ export class CloudWatchShipper {
       this.reportFailure('PutLogEvents', outcome.error);
       return false;
     }
-    report(
-      `PutLogEvents refused (${describe(outcome.error)}); ` +
-        `dropped a batch of ${batch.length} event(s)`,
-    );
+    report(`PutLogEvents refused (${describe(outcome.error)}); ` + `dropped a batch of ${batch.length} event(s)`);
     // The stream or group may have been deleted: create them again before the next batch.
     if (errorName(outcome.error) === 'ResourceNotFoundException') this.destinationReady = false;
     return true;
@@ -293,12 +277,7 @@ export class CloudWatchShipper {
 function isRetryable(error: unknown): boolean {
   const metadata = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata;
   const status = metadata?.httpStatusCode;
-  return (
-    status === undefined ||
-    status === 429 ||
-    status >= 500 ||
-    THROTTLING_ERRORS.has(errorName(error))
-  );
+  return status === undefined || status === 429 || status >= 500 || THROTTLING_ERRORS.has(errorName(error));
 }
 
 function totalBytes(events: LogEvent[]): number {
@@ -307,8 +286,7 @@ function totalBytes(events: LogEvent[]): number {
 
 function reportRejected(info: RejectedLogEventsInfo, batchLength: number): void {
   const tooOld = info.tooOldLogEventEndIndex ?? 0;
-  const tooNew =
-    info.tooNewLogEventStartIndex === undefined ? 0 : batchLength - info.tooNewLogEventStartIndex;
+  const tooNew = info.tooNewLogEventStartIndex === undefined ? 0 : batchLength - info.tooNewLogEventStartIndex;
   const expired = info.expiredLogEventEndIndex ?? 0;
   report(
     `PutLogEvents rejected events of a batch of ${batchLength}: ` +

@@ -8,10 +8,7 @@ import { FakeCloudWatchLogs } from '../../test/fake-cloudwatch-logs';
 
 // pino.transport() runs its target in a worker thread, outside Jest's TypeScript
 // transform, so these tests use the compiled transport.
-const BUILT_TRANSPORT = path.resolve(
-  __dirname,
-  '../../../../dist/libs/logging/src/cloudwatch/cloudwatch-transport.js',
-);
+const BUILT_TRANSPORT = path.resolve(__dirname, '../../../../dist/libs/logging/src/cloudwatch/cloudwatch-transport.js');
 const SIGTERM_SCRIPT = path.resolve(__dirname, '../../test/log-until-sigterm.mjs');
 const GROUP = '/taskoverflow/test';
 const STREAM = 'worker-2025-01-15';
@@ -57,9 +54,7 @@ describe('CloudWatch transport', () => {
     messages.forEach((message, i) => logger.info({ line: i }, message));
 
     // With the interval far off, only the transport's flush hook can have sent them.
-    await new Promise<void>((resolve, reject) =>
-      logger.flush((error) => (error ? reject(error) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
     expect(storedMessages()).toEqual(messages);
 
     const client = new CloudWatchLogsClient({

@@ -114,14 +114,20 @@ describe('batching', () => {
   it('keeps a batch within 1,048,576 bytes counting 26 per event, filling it to the byte', () => {
     // Events of exactly 1,048,576 / 8 bytes: 8 fit, a 9th would not.
     const message = 'y'.repeat(MAX_BATCH_BYTES / 8 - EVENT_OVERHEAD_BYTES);
-    const events = eventsAt(Array.from({ length: 20 }, (_, i) => T0 + i), message);
+    const events = eventsAt(
+      Array.from({ length: 20 }, (_, i) => T0 + i),
+      message,
+    );
     expect(sizes(events)).toEqual([8, 8, 4]);
     expect(totalBytes(batches(events)[0])).toBe(MAX_BATCH_BYTES);
   });
 
   it('counts multi-byte characters by their UTF-8 size', () => {
     // 1000 characters of 3 bytes: 3026 bytes an event, so 346 fit (1,046,996 bytes), not 347.
-    const events = eventsAt(Array.from({ length: 400 }, (_, i) => T0 + i), '€'.repeat(1000));
+    const events = eventsAt(
+      Array.from({ length: 400 }, (_, i) => T0 + i),
+      '€'.repeat(1000),
+    );
     expect(sizes(events)).toEqual([346, 54]);
   });
 
@@ -140,7 +146,9 @@ describe('batching', () => {
       { timestamp: T0, message: 'a2' },
       { timestamp: T0, message: 'a3' },
     ];
-    const messages = batches(events).flat().map((event) => event.message);
+    const messages = batches(events)
+      .flat()
+      .map((event) => event.message);
     expect(messages).toEqual(['a1', 'a2', 'a3', 'b', 'c']);
   });
 

@@ -10,9 +10,7 @@ import { currentRequestContext } from '../request-context';
  */
 export function requestComment(): string | undefined {
   const context = currentRequestContext();
-  return context
-    ? `/*request_id='${encodeURIComponent(context.request_id).replaceAll("'", "\\'")}'*/`
-    : undefined;
+  return context ? `/*request_id='${encodeURIComponent(context.request_id).replaceAll("'", "\\'")}'*/` : undefined;
 }
 
 function withComment(config: unknown): unknown {
@@ -36,10 +34,6 @@ export class RequestCommentingClient extends Client {}
 // pg's query() has many overloads; all of them take the statement first.
 // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the client as `this`
 const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
-RequestCommentingClient.prototype.query = function (
-  this: Client,
-  config: unknown,
-  ...rest: unknown[]
-) {
+RequestCommentingClient.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
   return query.call(this, withComment(config), ...rest);
 } as Client['query'];

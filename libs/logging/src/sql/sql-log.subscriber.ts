@@ -1,10 +1,5 @@
 import type { Logger } from 'pino';
-import type {
-  AfterQueryEvent,
-  BeforeQueryEvent,
-  EntitySubscriberInterface,
-  QueryRunner,
-} from 'typeorm';
+import type { AfterQueryEvent, BeforeQueryEvent, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import type { LoggingConfig } from '../logging.config';
 import { roundMs } from '../round-ms';
 
@@ -29,8 +24,7 @@ export class SqlLogSubscriber implements EntitySubscriberInterface {
   afterQuery(event: AfterQueryEvent): void {
     const started = this.startedAt.get(event.queryRunner);
     this.startedAt.delete(event.queryRunner);
-    const durationMs =
-      started === undefined ? (event.executionTime ?? 0) : performance.now() - started;
+    const durationMs = started === undefined ? (event.executionTime ?? 0) : performance.now() - started;
     const parameters = (event.parameters ?? []) as unknown[];
     const fields = {
       location: 'sql',
@@ -42,10 +36,7 @@ export class SqlLogSubscriber implements EntitySubscriberInterface {
     };
     if (!event.success) {
       const error = event.error as { code?: unknown } | undefined;
-      this.logger.error(
-        { ...fields, error_code: error?.code, err: event.error },
-        'Query failed',
-      );
+      this.logger.error({ ...fields, error_code: error?.code, err: event.error }, 'Query failed');
     } else if (durationMs > this.options.slowQueryMs) {
       this.logger.warn({ ...fields, slow: true }, 'Query');
     } else if (this.options.enabled) {

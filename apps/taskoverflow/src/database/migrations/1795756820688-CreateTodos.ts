@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class CreateTodos1795756820688 implements MigrationInterface {
-    name = 'CreateTodos1795756820688'
+  name = 'CreateTodos1795756820688';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "todos" (
                 "id" SERIAL NOT NULL,
                 "title" character varying(80) NOT NULL,
@@ -16,24 +16,23 @@ export class CreateTodos1795756820688 implements MigrationInterface {
                 CONSTRAINT "PK_ca8cafd59ca6faaf67995344225" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "todos_deadline_at_idx" ON "todos" ("deadline_at")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "todos_completed_id_idx" ON "todos" ("completed", "id")
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "public"."todos_completed_id_idx"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."todos_deadline_at_idx"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "todos"
         `);
-    }
-
+  }
 }

@@ -21,9 +21,7 @@ export class TodosRevision1795800000000 implements MigrationInterface {
         "revision" bigint NOT NULL DEFAULT 0
       ) WITH (fillfactor = 50)
     `);
-    await queryRunner.query(
-      `INSERT INTO "todos_revision" ("slot") SELECT generate_series(0, 63)`,
-    );
+    await queryRunner.query(`INSERT INTO "todos_revision" ("slot") SELECT generate_series(0, 63)`);
     await queryRunner.query(`
       CREATE FUNCTION "bump_todos_revision"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -46,9 +44,7 @@ export class TodosRevision1795800000000 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      `DROP TRIGGER "todos_revision_on_truncate" ON "todos"`,
-    );
+    await queryRunner.query(`DROP TRIGGER "todos_revision_on_truncate" ON "todos"`);
     await queryRunner.query(`DROP TRIGGER "todos_revision_on_change" ON "todos"`);
     await queryRunner.query(`DROP FUNCTION "bump_todos_revision"()`);
     await queryRunner.query(`DROP TABLE "todos_revision"`);

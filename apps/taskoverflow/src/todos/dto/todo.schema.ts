@@ -25,8 +25,7 @@ const INPUT_TIMESTAMP_DESCRIPTION =
   'ISO 8601 date and time, a real calendar date with seconds (up to 6 decimals), from year 0001 to 9999. ' +
   'With `Z` or an offset (up to ±15:59) it is converted to UTC; without one it is taken as UTC. In years 0001 and 9999 only UTC is accepted.';
 
-const OUTPUT_TIMESTAMP_DESCRIPTION =
-  'UTC, ISO 8601 without an offset; fractional seconds only when non-zero.';
+const OUTPUT_TIMESTAMP_DESCRIPTION = 'UTC, ISO 8601 without an offset; fractional seconds only when non-zero.';
 
 const OutputTimestamp = Type.String({
   pattern: API_TIMESTAMP_PATTERN,
@@ -88,8 +87,7 @@ export const UpdateTodoSchema = Type.Object(
     additionalProperties: false,
     minProperties: 1,
     title: 'UpdateTodo',
-    description:
-      'Only the fields given change. `id` and unknown fields are rejected.',
+    description: 'Only the fields given change. `id` and unknown fields are rejected.',
   },
 );
 export type UpdateTodo = Static<typeof UpdateTodoSchema>;
@@ -117,9 +115,7 @@ export const MAX_WINDOW_DAYS = 1_000_000;
 
 export const ListTodosQuerySchema = Type.Object(
   {
-    completed: Type.Optional(
-      Type.Boolean({ description: 'Only todos with this completion state.' }),
-    ),
+    completed: Type.Optional(Type.Boolean({ description: 'Only todos with this completion state.' })),
     window: Type.Optional(
       Type.Integer({
         minimum: 0,
@@ -140,8 +136,7 @@ export const ListTodosQuerySchema = Type.Object(
       Type.Integer({
         minimum: 0,
         maximum: MAX_TODO_ID,
-        description:
-          'Only todos with an id greater than this (the cursor of the next page).',
+        description: 'Only todos with an id greater than this (the cursor of the next page).',
       }),
     ),
   },

@@ -19,7 +19,8 @@ export interface Configuration {
 }
 
 function toScriptError(error: unknown): ScriptError {
-  if (error instanceof Error) return { message: `${error.name}: ${error.message}`, stack: error.stack ?? String(error) };
+  if (error instanceof Error)
+    return { message: `${error.name}: ${error.message}`, stack: error.stack ?? String(error) };
   let text: string;
   try {
     text = typeof error === 'string' ? error : JSON.stringify(error);
@@ -91,7 +92,11 @@ export function createController(script: ScriptModule) {
     },
 
     /** One iteration; an exception is reported and ends only this iteration. */
-    iterate(exec: string, state: IterationState, setupDataJson: string | undefined): VuCommandResult | Promise<VuCommandResult> {
+    iterate(
+      exec: string,
+      state: IterationState,
+      setupDataJson: string | undefined,
+    ): VuCommandResult | Promise<VuCommandResult> {
       enterIteration(state);
       const started = host.now();
       const finish = (error?: unknown): VuCommandResult => {
@@ -103,7 +108,9 @@ export function createController(script: ScriptModule) {
         const tags = currentTags();
         emit('iterations', 1, tags);
         emit('iteration_duration', durationMs, tags);
-        return error === undefined ? { kind: 'iterated', durationMs } : { kind: 'iterated', durationMs, error: toScriptError(error) };
+        return error === undefined
+          ? { kind: 'iterated', durationMs }
+          : { kind: 'iterated', durationMs, error: toScriptError(error) };
       };
       try {
         return settle(fn(exec)(dataFor(setupDataJson)), () => finish(), finish);

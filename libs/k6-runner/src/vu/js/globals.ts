@@ -52,7 +52,8 @@ scope.__ITER = 0;
 scope.open = (path: unknown, mode?: unknown): string | ArrayBuffer => {
   if (vu.lifecycle !== 'init') throw new Error('open() can only be called from the init context');
   if (typeof path !== 'string' || path === '') throw new TypeError('open() needs a file path');
-  if (mode !== undefined && mode !== '' && mode !== 'b') throw new TypeError(`open(): the mode must be "b" or left out; got ${String(mode)}`);
+  if (mode !== undefined && mode !== '' && mode !== 'b')
+    throw new TypeError(`open(): the mode must be "b" or left out; got ${String(mode)}`);
   const stack = new Error().stack ?? '';
   const content = hostCall(() => host.open(path, mode === 'b', stack));
   return typeof content === 'string' ? content : new Uint8Array(content).slice().buffer;

@@ -54,6 +54,8 @@ export function hostCall<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    throw new Error(error !== null && typeof error === 'object' && 'message' in error ? String(error.message) : String(error));
+    throw new Error(
+      error !== null && typeof error === 'object' && 'message' in error ? String(error.message) : String(error),
+    );
   }
 }

@@ -123,7 +123,15 @@ class CookieJar {
   }
 
   delete(target: string, name: string): void {
-    jarReply(host.request({ kind: 'cookieJar', op: 'delete', url: String(target), name: String(name), iteration: iterationNow() }));
+    jarReply(
+      host.request({
+        kind: 'cookieJar',
+        op: 'delete',
+        url: String(target),
+        name: String(name),
+        iteration: iterationNow(),
+      }),
+    );
   }
 }
 
@@ -174,7 +182,7 @@ export class Response {
     if (this.parsed === undefined) {
       if (this.body === null) {
         throw new Error(
-          'the body is null so we can\'t transform it to JSON - this likely was because of a request error getting the response',
+          "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
         );
       }
       const text = typeof this.body === 'string' ? this.body : new TextDecoderLite().decode(this.body);
@@ -230,7 +238,18 @@ type Params = {
   compression?: unknown;
 };
 
-const PARAMS = ['headers', 'tags', 'timeout', 'redirects', 'responseType', 'responseCallback', 'cookies', 'jar', 'auth', 'compression'];
+const PARAMS = [
+  'headers',
+  'tags',
+  'timeout',
+  'redirects',
+  'responseType',
+  'responseCallback',
+  'cookies',
+  'jar',
+  'auth',
+  'compression',
+];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -253,7 +272,8 @@ function hasHeader(headers: [string, string][], name: string): boolean {
 
 function buildSpec(method: unknown, target: unknown, body: unknown, rawParams: unknown): HttpRequestSpec {
   if (typeof method !== 'string' || method === '') throw new TypeError('the request method must be a non-empty string');
-  if (rawParams !== undefined && rawParams !== null && !isRecord(rawParams)) throw new TypeError('request params must be an object');
+  if (rawParams !== undefined && rawParams !== null && !isRecord(rawParams))
+    throw new TypeError('request params must be an object');
   const params: Params = rawParams ?? {};
   for (const key of Object.keys(params)) {
     if (!PARAMS.includes(key)) throw new TypeError(`unknown request param "${key}" (k6 has: ${PARAMS.join(', ')})`);
@@ -261,7 +281,7 @@ function buildSpec(method: unknown, target: unknown, body: unknown, rawParams: u
   if (params.compression !== undefined && params.compression !== '') throw unsupported('the compression param');
   if (params.auth !== undefined && params.auth !== 'basic') throw unsupported(`auth: "${String(params.auth)}"`);
   if (params.jar !== undefined && params.jar !== null && params.jar !== theJar) {
-    throw unsupported('a cookie jar other than the VU\'s own (http.cookieJar())');
+    throw unsupported("a cookie jar other than the VU's own (http.cookieJar())");
   }
 
   const urlText = target instanceof HttpUrl ? target.url : String(target);
@@ -322,11 +342,17 @@ function buildSpec(method: unknown, target: unknown, body: unknown, rawParams: u
     url: urlText,
     headers,
     body: payload,
-    timeoutMs: params.timeout === undefined || params.timeout === null ? DEFAULT_TIMEOUT_MS : parseDuration(params.timeout, 'params.timeout'),
+    timeoutMs:
+      params.timeout === undefined || params.timeout === null
+        ? DEFAULT_TIMEOUT_MS
+        : parseDuration(params.timeout, 'params.timeout'),
     redirects,
     responseType,
     tags,
-    expected: params.responseCallback === undefined ? vu.expected : expectedFrom(params.responseCallback, 'params.responseCallback'),
+    expected:
+      params.responseCallback === undefined
+        ? vu.expected
+        : expectedFrom(params.responseCallback, 'params.responseCallback'),
     cookies,
     useJar: params.jar !== null,
   };
@@ -335,7 +361,12 @@ function buildSpec(method: unknown, target: unknown, body: unknown, rawParams: u
 function perform(specs: HttpRequestSpec[]): Response[] {
   if (vu.lifecycle === 'init') throw new Error('making HTTP requests in the init context is not supported');
   const data = adopt<HttpResponseData[]>(
-    host.request({ kind: 'http', requests: specs, samples: takeSamples(), iteration: vu.iteration?.iterationInInstance ?? -1 }),
+    host.request({
+      kind: 'http',
+      requests: specs,
+      samples: takeSamples(),
+      iteration: vu.iteration?.iterationInInstance ?? -1,
+    }),
   );
   return data.map((item) => {
     if (item.error !== '' && host.throwErrors) throw new Error(item.error);
@@ -354,10 +385,14 @@ export function asyncRequest(method: string, target: unknown, body?: unknown, pa
 
 export const get = (target: unknown, params?: unknown): Response => request('GET', target, null, params);
 export const head = (target: unknown, params?: unknown): Response => request('HEAD', target, null, params);
-export const post = (target: unknown, body?: unknown, params?: unknown): Response => request('POST', target, body, params);
-export const put = (target: unknown, body?: unknown, params?: unknown): Response => request('PUT', target, body, params);
-export const patch = (target: unknown, body?: unknown, params?: unknown): Response => request('PATCH', target, body, params);
-export const del = (target: unknown, body?: unknown, params?: unknown): Response => request('DELETE', target, body, params);
+export const post = (target: unknown, body?: unknown, params?: unknown): Response =>
+  request('POST', target, body, params);
+export const put = (target: unknown, body?: unknown, params?: unknown): Response =>
+  request('PUT', target, body, params);
+export const patch = (target: unknown, body?: unknown, params?: unknown): Response =>
+  request('PATCH', target, body, params);
+export const del = (target: unknown, body?: unknown, params?: unknown): Response =>
+  request('DELETE', target, body, params);
 export const options = (target: unknown, body?: unknown, params?: unknown): Response =>
   request('OPTIONS', target, body, params);
 

@@ -15,7 +15,8 @@ function validateName(kind: string, name: unknown): string {
  */
 export function check<T>(value: T, checks: Record<string, unknown>, tags?: Record<string, unknown>): boolean {
   if (vu.lifecycle === 'init') throw new Error('check() cannot be used in the init context');
-  if (checks === null || typeof checks !== 'object') throw new TypeError('check() needs an object of check names to functions');
+  if (checks === null || typeof checks !== 'object')
+    throw new TypeError('check() needs an object of check names to functions');
   let all = true;
   for (const name of Object.keys(checks)) {
     validateName('check', name);

@@ -9,7 +9,8 @@ abstract class CustomMetric {
   readonly type: Kind;
 
   protected constructor(type: Kind, name: unknown, isTime: unknown) {
-    if (vu.lifecycle !== 'init') throw new Error('metrics must be created in the init context (the top level of the script)');
+    if (vu.lifecycle !== 'init')
+      throw new Error('metrics must be created in the init context (the top level of the script)');
     if (typeof name !== 'string') throw new TypeError('a metric needs a name');
     const reply = adopt<{ error?: string }>(
       host.request({ kind: 'defineMetric', name, type, isTime: type === 'trend' && isTime === true }),

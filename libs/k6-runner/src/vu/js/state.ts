@@ -42,7 +42,8 @@ export function currentTags(): Record<string, string> {
     tags.scenario = vu.iteration.scenario;
   }
   for (const key of Object.keys(vu.vuTags)) tags[key] = String(vu.vuTags[key]);
-  tags.group = vu.lifecycle === 'setup' || vu.lifecycle === 'teardown' ? `::${vu.lifecycle}${vu.groupPath}` : vu.groupPath;
+  tags.group =
+    vu.lifecycle === 'setup' || vu.lifecycle === 'teardown' ? `::${vu.lifecycle}${vu.groupPath}` : vu.groupPath;
   return tags;
 }
 
