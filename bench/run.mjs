@@ -173,7 +173,7 @@ if (!existsSync(MAIN)) {
   process.exit(2);
 }
 mkdirSync(RESULTS, { recursive: true });
-const { freePort, startService } = await import(SERVICE_RUNNER);
+const { findFreePort, startService } = await import(SERVICE_RUNNER);
 // The load generator keeps to the last core; pinned servers get the first.
 if (pin) execFileSync('taskset', ['-p', '-c', String(cpus().length - 1), String(process.pid)]);
 
@@ -205,7 +205,7 @@ try {
 
 async function measure(configName, scenarioName, database) {
   const config = CONFIGS[configName];
-  const port = await freePort();
+  const port = await findFreePort();
   const log = path.join(RESULTS, `${configName}.${scenarioName}.log`);
   const prefix = pin && config.cores !== 'all' ? ['taskset', '-c', '0'] : [];
   const profile = options['cpu-prof']

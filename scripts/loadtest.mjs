@@ -347,8 +347,8 @@ async function main() {
     fail(EXIT_USAGE, `READY_TIMEOUT must be a number of seconds above 0; got "${env('READY_TIMEOUT')}"`);
   }
 
-  const { freePort, startService } = await import(SERVICE_RUNNER);
-  const port = await freePort();
+  const { findFreePort, startService } = await import(SERVICE_RUNNER);
+  const port = await findFreePort();
   const base = `http://127.0.0.1:${port}`;
   const logFile = path.join(resultsDir, `${scenario}.service.log`);
   const errorFile = path.join(resultsDir, `${scenario}.service.stderr.log`);

@@ -7,9 +7,9 @@
 //
 // Exit status: the tool's; the build's when the build failed.
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import path from 'node:path';
 import { buildIsStale, ROOT, startBuild } from './lib/build.mjs';
+import { exitStatus } from './lib/exit-status.mjs';
 
 const [entry, ...args] = process.argv.slice(2);
 if (entry === undefined) {
@@ -18,16 +18,9 @@ if (entry === undefined) {
 }
 const built = path.join(ROOT, 'dist', entry);
 
-/** How a child process ended, as an exit status. */
-const ended = (child) =>
-  new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => resolve(code ?? 128 + constants.signals[signal]));
-  });
-
 if (buildIsStale(built)) {
   console.error(`Building first (${path.relative(ROOT, built)} is missing or older than the sources)...`);
-  const code = await ended(startBuild());
+  const code = await exitStatus(startBuild());
   if (code !== 0) process.exit(code);
 }
-process.exitCode = await ended(spawn(process.execPath, [built, ...args], { stdio: 'inherit' }));
+process.exitCode = await exitStatus(spawn(process.execPath, [built, ...args], { stdio: 'inherit' }));

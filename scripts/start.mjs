@@ -20,6 +20,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { buildIsStale, ROOT, startBuild } from './lib/build.mjs';
+import { exitStatus } from './lib/exit-status.mjs';
 
 const MAIN = path.join(ROOT, 'dist/apps/taskoverflow/src/main.js');
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'];
@@ -39,16 +40,12 @@ setInterval(() => {
   if (process.ppid !== parent) stop('SIGHUP');
 }, PARENT_CHECK_MS).unref();
 
-/** Waits for a child process in the foreground; resolves with how it ended. */
-function foreground(started) {
+/** Waits for a child process in the foreground; resolves with its exit status. */
+async function foreground(started) {
   child = started;
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      child = undefined;
-      resolve(code ?? 128 + constants.signals[signal]);
-    });
-  });
+  const status = await exitStatus(started);
+  child = undefined;
+  return status;
 }
 
 if (!process.argv.includes('--no-build') && buildIsStale(MAIN)) {

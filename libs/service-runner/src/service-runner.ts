@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -65,20 +64,6 @@ export interface ServiceProcess {
   waitUntilReady(baseUrl: string, options?: ReadyOptions): Promise<void>;
   /** SIGTERM (or `signal`), then SIGKILL when it has not exited within `timeoutMs`. */
   stop(options?: { signal?: NodeJS.Signals; timeoutMs?: number }): Promise<Exit>;
-}
-
-/** A port free on `host` now (the usual race with other processes applies). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const LISTENING = /listening on (http:\/\/[^\s/]+)/;
