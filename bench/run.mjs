@@ -93,7 +93,7 @@ const SCENARIOS = {
     todos: 100,
     requests: [CREATE, DELETE_CREATED],
   },
-  // The practical's traffic at its peak: 2,500 studiers each listing every 120 s
+  // planners-and-studiers' traffic at its peak: 2,500 studiers each listing every 120 s
   // (about 21 lists/s, plus 12.5/s from studiers joining during the ramp) against
   // 20 planners each creating and deleting every 20 s (2 writes/s): 17 lists per
   // create-delete pair. Every write invalidates the list caches.

@@ -1,5 +1,5 @@
-// Indecisive planners and studious reviewers: the practical's scenario
-// (load-testing practical, section 3), done right.
+// Indecisive planners and studious reviewers: a shared todo list under a
+// classroom's load.
 //
 // Studiers routinely list the shared todos and go to work for two minutes;
 // now and then one ticks a task off. Meanwhile a few indecisive planners keep
@@ -40,7 +40,7 @@ if (ITERATIONS < PLANNERS) {
   throw new Error(`ITERATIONS (${ITERATIONS}) must be at least PLANNERS (${PLANNERS})`);
 }
 
-/** The practical's studier worked for about 2 minutes, its planner paused 10 s twice. */
+/** A studier works for about 2 minutes; a planner pauses 10 s twice. */
 const STUDY_SECONDS = 120;
 const PLANNER_PAUSE_SECONDS = 10;
 
@@ -93,7 +93,7 @@ export const options: Options = {
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
 };
 
-/** The task as the planner first (mis)types it: exactly the practical's payload. */
+/** The task as the planner first (mis)types it. */
 const MISTYPED: NewTodo = {
   title: 'CSSE6400 Clout Assignment',
   completed: false,
@@ -177,7 +177,7 @@ export function indecisivePlanner(): void {
   think(PLANNER_PAUSE_SECONDS);
 
   // Oh no! Not the Clout assignment, the Cloud assignment! The id is the one
-  // in the JSON body of the answer (the practical read `request.id`).
+  // in the JSON body of the answer, not a property of the response object.
   const todo: Todo | undefined = created.data;
   if (todo === undefined) {
     // Nothing was created (the failed check says why): nothing to delete.

@@ -1,9 +1,8 @@
 ################################################################################
 # Application Load Balancer
 #
-# The practical exposed one task's public IP on port 6400; here clients reach
-# an ALB on 80 (and 443 with a certificate) that spreads requests over every
-# healthy task, and only the ALB can reach the tasks (network.tf).
+# Clients reach an ALB on 80 (and 443 with a certificate) that spreads
+# requests over every healthy task, and only the ALB can reach the tasks (network.tf).
 ################################################################################
 
 resource "aws_lb" "this" {

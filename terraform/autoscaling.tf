@@ -41,10 +41,29 @@ resource "aws_appautoscaling_target" "service" {
   depends_on = [terraform_data.scaling_bounds]
 }
 
-resource "aws_appautoscaling_policy" "cpu" {
-  count = local.autoscaling ? 1 : 0
+# One target-tracking policy per signal; a signal is an entry here.
+locals {
+  scaling_policies = {
+    cpu = {
+      name           = "cpu-target"
+      metric_type    = "ECSServiceAverageCPUUtilization"
+      resource_label = null
+      target_value   = var.cpu_target_percent
+    }
+    requests = {
+      name        = "requests-per-target"
+      metric_type = "ALBRequestCountPerTarget"
+      # app/<alb name>/<id>/targetgroup/<target group name>/<id>
+      resource_label = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
+      target_value   = var.requests_per_target
+    }
+  }
+}
 
-  name               = "${local.name}-cpu-target"
+resource "aws_appautoscaling_policy" "target_tracking" {
+  for_each = { for signal, policy in local.scaling_policies : signal => policy if local.autoscaling }
+
+  name               = "${local.name}-${each.value.name}"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = aws_appautoscaling_target.service[0].service_namespace
   resource_id        = aws_appautoscaling_target.service[0].resource_id
@@ -52,33 +71,24 @@ resource "aws_appautoscaling_policy" "cpu" {
 
   target_tracking_scaling_policy_configuration {
     predefined_metric_specification {
-      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+      predefined_metric_type = each.value.metric_type
+      resource_label         = each.value.resource_label
     }
 
-    target_value       = var.cpu_target_percent
+    target_value       = each.value.target_value
     scale_out_cooldown = var.scale_out_cooldown_seconds
     scale_in_cooldown  = var.scale_in_cooldown_seconds
   }
 }
 
-resource "aws_appautoscaling_policy" "requests" {
-  count = local.autoscaling ? 1 : 0
+# The policies were two resources, one per signal; these keep existing
+# deployments' policies in place instead of replacing them.
+moved {
+  from = aws_appautoscaling_policy.cpu[0]
+  to   = aws_appautoscaling_policy.target_tracking["cpu"]
+}
 
-  name               = "${local.name}-requests-per-target"
-  policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.service[0].service_namespace
-  resource_id        = aws_appautoscaling_target.service[0].resource_id
-  scalable_dimension = aws_appautoscaling_target.service[0].scalable_dimension
-
-  target_tracking_scaling_policy_configuration {
-    predefined_metric_specification {
-      predefined_metric_type = "ALBRequestCountPerTarget"
-      # app/<alb name>/<id>/targetgroup/<target group name>/<id>
-      resource_label = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
-    }
-
-    target_value       = var.requests_per_target
-    scale_out_cooldown = var.scale_out_cooldown_seconds
-    scale_in_cooldown  = var.scale_in_cooldown_seconds
-  }
+moved {
+  from = aws_appautoscaling_policy.requests[0]
+  to   = aws_appautoscaling_policy.target_tracking["requests"]
 }

@@ -31,7 +31,7 @@ resource "aws_cloudwatch_log_group" "rds_postgresql" {
 # queries, folder "<name>")
 ################################################################################
 
-# The practical's query, with the service's field names: every line written
+# Every line written
 # while a request was handled, newest first.
 resource "aws_cloudwatch_query_definition" "request_trace" {
   name            = "${local.query_name_prefix}request-trace"
@@ -116,189 +116,25 @@ resource "aws_cloudwatch_query_definition" "slow_sql_in_postgres" {
 ################################################################################
 
 locals {
+  # CloudWatch's LoadBalancer and TargetGroup dimension values.
   alb_dimension = aws_lb.this.arn_suffix
   tg_dimension  = aws_lb_target_group.this.arn_suffix
-
-  dashboard = {
-    widgets = [
-      {
-        type   = "metric"
-        x      = 0
-        y      = 0
-        width  = 8
-        height = 6
-        properties = {
-          title  = "ALB requests (per minute)"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          stat   = "Sum"
-          metrics = [
-            ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", local.alb_dimension, { label = "Requests" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 8
-        y      = 0
-        width  = 8
-        height = 6
-        properties = {
-          title  = "Target response time (seconds)"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          metrics = [
-            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, { stat = "p50", label = "p50" }],
-            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, { stat = "p95", label = "p95" }],
-            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.alb_dimension, { stat = "p99", label = "p99" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 16
-        y      = 0
-        width  = 8
-        height = 6
-        properties = {
-          title  = "5XX responses (per minute)"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          stat   = "Sum"
-          metrics = [
-            ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", local.alb_dimension, { label = "From tasks" }],
-            ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", local.alb_dimension, { label = "From the ALB (no healthy target, timeouts)" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 0
-        y      = 6
-        width  = 8
-        height = 6
-        properties = {
-          title  = "Targets (tasks) healthy / unhealthy"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          stat   = "Maximum"
-          metrics = [
-            ["AWS/ApplicationELB", "HealthyHostCount", "TargetGroup", local.tg_dimension, "LoadBalancer", local.alb_dimension, { label = "Healthy" }],
-            ["AWS/ApplicationELB", "UnHealthyHostCount", "TargetGroup", local.tg_dimension, "LoadBalancer", local.alb_dimension, { label = "Unhealthy" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 8
-        y      = 6
-        width  = 8
-        height = 6
-        properties = {
-          title  = "ECS task CPU (% of task_cpu)"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          yAxis  = { left = { min = 0, max = 100 } }
-          metrics = [
-            ["AWS/ECS", "CPUUtilization", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { stat = "Average", label = "Average" }],
-            ["AWS/ECS", "CPUUtilization", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { stat = "Maximum", label = "Maximum" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 16
-        y      = 6
-        width  = 8
-        height = 6
-        properties = {
-          title  = "ECS task memory (% of task_memory)"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          yAxis  = { left = { min = 0, max = 100 } }
-          metrics = [
-            ["AWS/ECS", "MemoryUtilization", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { stat = "Average", label = "Average" }],
-            ["AWS/ECS", "MemoryUtilization", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { stat = "Maximum", label = "Maximum" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 0
-        y      = 12
-        width  = 8
-        height = 6
-        properties = {
-          title  = "Running tasks (Container Insights)"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          stat   = "Average"
-          metrics = [
-            ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { label = "Running" }],
-            ["ECS/ContainerInsights", "DesiredTaskCount", "ClusterName", local.cluster_name, "ServiceName", local.service_name, { label = "Desired" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 8
-        y      = 12
-        width  = 8
-        height = 6
-        properties = {
-          title  = "RDS CPU (%)"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          yAxis  = { left = { min = 0, max = 100 } }
-          metrics = [
-            ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", local.db_identifier, { stat = "Average", label = "CPU" }],
-          ]
-        }
-      },
-      {
-        type   = "metric"
-        x      = 16
-        y      = 12
-        width  = 8
-        height = 6
-        properties = {
-          title  = "RDS database connections"
-          region = local.region
-          view   = "timeSeries"
-          period = 60
-          metrics = [
-            ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", local.db_identifier, { stat = "Maximum", label = "Connections" }],
-          ]
-        }
-      },
-      {
-        type   = "log"
-        x      = 0
-        y      = 18
-        width  = 24
-        height = 6
-        properties = {
-          title  = "Latency by route (ms), from the service's Request finished lines"
-          region = local.region
-          view   = "table"
-          query  = "SOURCE '${aws_cloudwatch_log_group.service.name}' | filter message = \"Request finished\" | stats count(*) as requests, pct(duration_ms, 50) as p50_ms, pct(duration_ms, 95) as p95_ms, pct(duration_ms, 99) as p99_ms by route | sort p99_ms desc"
-        }
-      },
-    ]
-  }
 }
 
+# templates/dashboard.json.tftpl is the dashboard's JSON as CloudWatch's
+# "View/edit source" shows it; names are filled in with jsonencode() so they
+# stay valid JSON strings.
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = local.dashboard_name
-  dashboard_body = jsonencode(local.dashboard)
+  dashboard_body = templatefile("${path.module}/templates/dashboard.json.tftpl", {
+    region        = local.region
+    load_balancer = local.alb_dimension
+    target_group  = local.tg_dimension
+    cluster       = local.cluster_name
+    service       = local.service_name
+    db_instance   = local.db_identifier
+    log_group     = aws_cloudwatch_log_group.service.name
+  })
 }
 
 ################################################################################

@@ -1,7 +1,7 @@
 ################################################################################
 # Network
 #
-# create_vpc = false (default), as in the practical: the account's default VPC.
+# create_vpc = false (default): the account's default VPC.
 # The ALB and the tasks use its default subnets (one public subnet per
 # Availability Zone); tasks get public IPs to reach ECR, Secrets Manager and
 # CloudWatch without a NAT gateway, but their security group admits only the

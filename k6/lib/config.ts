@@ -56,8 +56,8 @@ export function envInteger(name: string, fallback: number, rule: Omit<NumberRule
 
 /**
  * The service's base URL, without `/api/v1` (Terraform's `endpoint_url`
- * output, `http://app:6400` in docker compose). Trailing slashes are dropped:
- * the practical's run requested `//api/v1/todos` because of one.
+ * output, `http://app:6400` in docker compose). Trailing slashes are dropped,
+ * or every request would go to `//api/v1/todos`.
  */
 export function endpointFromEnv(name = 'ENDPOINT', fallback = 'http://localhost:6400'): string {
   const value = envString(name) ?? fallback;
@@ -78,7 +78,7 @@ export const API = `${ENDPOINT}/api/v1`;
 
 /**
  * DURATION_SCALE: multiplies every stage duration of every load shape
- * (0.1 turns the practical's 6 minutes of studiers into 36 s). Default 1.
+ * (0.1 turns planners-and-studiers' 6 minutes of studiers into 36 s). Default 1.
  */
 export const DURATION_SCALE = envNumber('DURATION_SCALE', 1, { above: 0, max: 100 });
 

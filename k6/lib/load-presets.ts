@@ -68,11 +68,10 @@ function share(peak: number, fraction: number): number {
 }
 
 // ---------------------------------------------------------------------------
-// The practical's scenario
+// planners-and-studiers
 
 /**
- * The studiers of "indecisive planners and studious reviewers" (practical,
- * section 3.4): 2 minutes up to 1000 VUs, 2 minutes up to 2500, 2 minutes down
+ * The studiers of "indecisive planners and studious reviewers": 2 minutes up to 1000 VUs, 2 minutes up to 2500, 2 minutes down
  * to 0. `peak` replaces 2500, and the first stage keeps its 40 % of it.
  */
 export function studierStages(peak = 2500): Stage[] {

@@ -1,8 +1,8 @@
-import { parse } from '@cdktf/hcl2json';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadModule, terraformDir } from './support/terraform-module';
 
 /*
  * terraform/README.md's Inputs and Outputs tables are generated from the .tf
@@ -11,7 +11,7 @@ import path from 'node:path';
  * CommonJS transform cannot import.
  */
 
-const moduleDir = path.resolve(__dirname, '..');
+const moduleDir = terraformDir;
 const script = path.resolve(moduleDir, '..', 'scripts', 'terraform-docs.mjs');
 
 function run(...args: string[]) {
@@ -36,12 +36,8 @@ describe('terraform/README.md inputs and outputs', () => {
 
   it('list every variable and output of the module', async () => {
     const readme = readFileSync(path.join(moduleDir, 'README.md'), 'utf8');
-    const names = { variable: [] as string[], output: [] as string[] };
-    for (const file of readdirSync(moduleDir).filter((f) => f.endsWith('.tf'))) {
-      const json = (await parse(file, readFileSync(path.join(moduleDir, file), 'utf8'))) as Record<string, object>;
-      names.variable.push(...Object.keys(json.variable ?? {}));
-      names.output.push(...Object.keys(json.output ?? {}));
-    }
+    const module = await loadModule();
+    const names = { variable: Object.keys(module.variable), output: Object.keys(module.output) };
     expect(names.variable.length).toBeGreaterThan(0);
     expect(names.output.length).toBeGreaterThan(0);
     for (const name of [...names.variable, ...names.output]) {
