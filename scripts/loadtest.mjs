@@ -37,9 +37,9 @@
 // by signal n first.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exitStatusOf } from './lib/exit-status.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const K6_DIR = path.join(ROOT, 'k6');
@@ -177,11 +177,6 @@ function signal(child, name) {
   }
 }
 
-function exitCodeOf(code, signalName) {
-  if (code !== null) return code;
-  return 128 + (osConstants.signals[signalName] ?? 1);
-}
-
 let service; // the started service (@app/service-runner), while it may be running
 let k6; // the engine, while it runs
 let stopRequested; // the signal that asked us to stop before k6 ran
@@ -198,7 +193,7 @@ function onSignal(name) {
     // A second signal while stopping: no more waiting.
     say(`${name} again: killing the service`);
     service?.kill('SIGKILL');
-    process.exit(exitCodeOf(null, name));
+    process.exit(exitStatusOf(null, name));
   }
   stopRequested = name;
   for (const listener of stopListeners) listener(name);
@@ -266,7 +261,7 @@ function runK6(engine, scenario, k6Args, environment) {
       say(`could not run ${engine.label}: ${error.message}`);
       resolve(EXIT_NO_K6);
     });
-    k6.on('exit', (code, signalName) => resolve(exitCodeOf(code, signalName)));
+    k6.on('exit', (code, signalName) => resolve(exitStatusOf(code, signalName)));
   });
 }
 
@@ -367,7 +362,7 @@ async function main() {
   } catch (error) {
     if (error.signal !== undefined) {
       await stopService();
-      return exitCodeOf(null, error.signal);
+      return exitStatusOf(null, error.signal);
     }
     say(
       `${error.message}\n--- ${relative(logFile)} (last lines)\n${tail(logFile)}\n--- ${relative(errorFile)}\n${tail(errorFile)}`,
@@ -378,7 +373,7 @@ async function main() {
   say(`the service is ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   if (stopRequested !== undefined) {
     await stopService();
-    return exitCodeOf(null, stopRequested);
+    return exitStatusOf(null, stopRequested);
   }
 
   let code;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run analyze` and `npm run trace`: runs a command-line tool from the
+// `npm run analyze`, `npm run trace` and `npm run k6`: runs a command-line tool from the
 // build, building first when the build is missing or older than the sources
 // (the build's messages go to stderr, so that the tool's stdout stays its own).
 //
