@@ -49,11 +49,18 @@ export interface SqlShapeStats {
   count: number;
   totalMs: number;
   p95Ms: number;
+  p99Ms: number;
   /** Of all SQL time in the log, 0 to 1. */
   shareOfSqlTime: number;
   failures: number;
   /** Requests that ran its slowest executions. */
   examples: string[];
+}
+
+export interface FailedRequest {
+  requestId: string;
+  route: string;
+  status: number;
 }
 
 export interface FailedQuery {
@@ -78,7 +85,11 @@ export interface Summary {
   manyQueriesThreshold: number;
   requestsWithManyQueries: number;
   manyQueriesExamples: string[];
+  /** Finished requests answered 5xx. */
+  serverErrors: number;
   serverErrorRate: number;
+  /** `Query failed` lines. */
+  failedQueries: number;
   /**
    * Median event-loop utilisation (0–1) over the process metrics lines whose
    * interval saw requests finish; undefined when the log has none.
@@ -91,12 +102,60 @@ export interface Summary {
 export interface Analysis {
   summary: Summary;
   routes: RouteStats[];
-  requests: RequestStats[];
+  /** The longest requests, longest first (SLOWEST_REQUESTS_LIMIT). */
+  slowestRequests: RequestStats[];
   repeatedShapes: RepeatedShape[];
   slowestShapes: SqlShapeStats[];
-  failedRequests: { requestId: string; route: string; status: number }[];
+  /** The first MAX_LISTED_FAILURES; summary.serverErrors counts them all. */
+  failedRequests: FailedRequest[];
+  /** The first MAX_LISTED_FAILURES; summary.failedQueries counts them all. */
   failedQueries: FailedQuery[];
+  timeline: Timeline;
   verdict: Verdict;
+}
+
+/** The run over time, in buckets of bucketMs; null where a bucket has no value. */
+export interface Timeline {
+  /** Bucket widths are chosen so that a run has at most MAX_BUCKETS of them. */
+  bucketMs: number;
+  /** Each bucket's start, epoch milliseconds. */
+  times: number[];
+  /** Requests finished per second (`Request finished` lines), all and per status class. */
+  requestsPerSecond: number[];
+  statusPerSecond: Record<keyof StatusMix, number[]>;
+  /** Per route (as in routes, most requests first): requests finished per second and duration percentiles. */
+  routes: RouteTimeline[];
+  /** 5xx responses and `Query failed` lines per bucket. */
+  serverErrors: number[];
+  failedQueries: number[];
+  /** SQL time per finished request: mean and p95 per bucket. */
+  sqlMsMean: (number | null)[];
+  sqlMsP95: (number | null)[];
+  /** p95 of the wait before the first statement (a pooled connection). */
+  waitBeforeFirstQueryMsP95: (number | null)[];
+  /** The most requests in flight at once in each bucket. */
+  inFlight: number[];
+  /** Per process (`hostname/pid`) from its `Process metrics` lines. */
+  processes: ProcessTimeline[];
+}
+
+export interface RouteTimeline {
+  route: string;
+  requestsPerSecond: number[];
+  p50Ms: (number | null)[];
+  p95Ms: (number | null)[];
+  p99Ms: (number | null)[];
+  /** Duration by percentile over the whole run: [percentile, ms] for LATENCY_PERCENTILES. */
+  distribution: [number, number][];
+}
+
+export interface ProcessTimeline {
+  process: string;
+  eventLoopUtilization: (number | null)[];
+  eventLoopDelayP99Ms: (number | null)[];
+  /** CPU time (user + system) over wall time, 100 = one core. */
+  cpuPercent: (number | null)[];
+  rssMb: (number | null)[];
 }
 
 export type Bottleneck = 'errors' | 'n-plus-one' | 'slow-sql' | 'pool-exhaustion' | 'cpu-bound' | 'none';

@@ -73,13 +73,13 @@ describe('analyze', () => {
 
     const analysis = analyze(lines, { manyQueries: 3 });
 
-    expect(analysis.requests.find((r) => r.requestId === 'busy')).toMatchObject({
+    expect(analysis.slowestRequests.find((r) => r.requestId === 'busy')).toMatchObject({
       durationMs: 40,
       sqlMs: 8,
       queryCount: 4,
       waitBeforeFirstQueryMs: 5,
     });
-    expect(analysis.requests.find((r) => r.requestId === 'quiet')).toMatchObject({
+    expect(analysis.slowestRequests.find((r) => r.requestId === 'quiet')).toMatchObject({
       sqlMs: 0,
       queryCount: 0,
     });

@@ -66,7 +66,7 @@ describe('readCloudWatchMessages against a local CloudWatch Logs', () => {
   });
 
   it('reads every stream of the group in the window, ready to analyze', async () => {
-    const messages = await readCloudWatchMessages(client, {
+    const messages = readCloudWatchMessages(client, {
       logGroupName: GROUP,
       startTime: now - 120_000,
       endTime: now,
@@ -83,11 +83,11 @@ describe('readCloudWatchMessages against a local CloudWatch Logs', () => {
   });
 
   it('keeps to the window and to the streams asked for', async () => {
-    const lastHalfMinute = await readCloudWatchMessages(client, {
+    const lastHalfMinute = readCloudWatchMessages(client, {
       logGroupName: GROUP,
       startTime: now - 45_000,
     });
-    const taskA = await readCloudWatchMessages(client, {
+    const taskA = readCloudWatchMessages(client, {
       logGroupName: GROUP,
       startTime: now - 120_000,
       logStreamNames: ['task-a'],
@@ -114,11 +114,14 @@ describe('readCloudWatchMessages paging', () => {
       },
     };
 
-    const messages = await readCloudWatchMessages(client, {
+    const messages: string[] = [];
+    for await (const message of readCloudWatchMessages(client, {
       logGroupName: GROUP,
       startTime: 0,
       logStreamNames: ['task-a'],
-    });
+    })) {
+      messages.push(message);
+    }
 
     expect(messages).toEqual(['a', 'b', 'c']);
     expect(tokens).toEqual([undefined, 'page-2', 'page-3']);

@@ -16,13 +16,16 @@ export interface FilterLogEventsClient {
 }
 
 /**
- * The messages of a log group in a time window, following nextToken through
- * every page. Their order across streams is CloudWatch's: the analysis sorts by time where it matters. The client brings region, credentials and
+ * The messages of a log group in a time window, page by page as they are
+ * read, following nextToken through every page. Their order across streams is
+ * CloudWatch's: the analysis sorts by time where it matters. The client brings region, credentials and
  * endpoint from the SDK's standard configuration (AWS_REGION, AWS_PROFILE,
  * AWS_ENDPOINT_URL_CLOUDWATCH_LOGS).
  */
-export async function readCloudWatchMessages(client: FilterLogEventsClient, query: CloudWatchQuery): Promise<string[]> {
-  const messages: string[] = [];
+export async function* readCloudWatchMessages(
+  client: FilterLogEventsClient,
+  query: CloudWatchQuery,
+): AsyncGenerator<string> {
   let nextToken: string | undefined;
   do {
     const page = await client.send(
@@ -35,9 +38,8 @@ export async function readCloudWatchMessages(client: FilterLogEventsClient, quer
       }),
     );
     for (const event of page.events ?? []) {
-      if (event.message !== undefined) messages.push(event.message);
+      if (event.message !== undefined) yield event.message;
     }
     nextToken = page.nextToken;
   } while (nextToken);
-  return messages;
 }

@@ -51,7 +51,8 @@ function addLine(parsed: ParsedLog, raw: string): void {
   else parsed.skipped++;
 }
 
-function parseLogLine(raw: string): LogLine | undefined {
+/** One line of the log, undefined when it is not a JSON log line with a time and a message. */
+export function parseLogLine(raw: string): LogLine | undefined {
   let value: unknown;
   try {
     value = JSON.parse(raw);

@@ -3,8 +3,6 @@ import type { Trace } from './trace';
 import { clip, percent } from './text';
 import { formatVerdict } from './verdict';
 
-/** Rows of a report section; the slowest requests listed. */
-const SLOWEST_REQUESTS_LIMIT = 10;
 /** Failures listed by id before the rest are only counted. */
 const FAILURES_LIMIT = 10;
 /** SQL shown in tables: enough to recognise the statement. */
@@ -54,10 +52,7 @@ export function formatAnalysis(analysis: Analysis, skippedLines = 0): string {
     ),
   );
 
-  const slowest = analysis.requests
-    .filter((r) => r.durationMs !== undefined)
-    .sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0))
-    .slice(0, SLOWEST_REQUESTS_LIMIT);
+  const slowest = analysis.slowestRequests.filter((r) => r.durationMs !== undefined);
   sections.push(
     section(
       'Slowest requests',
@@ -80,12 +75,13 @@ export function formatAnalysis(analysis: Analysis, skippedLines = 0): string {
     section(
       'Slowest SQL shapes (by total time)',
       table(
-        ['shape', 'count', 'total ms', 'p95 ms', 'share', 'failed', 'examples'],
+        ['shape', 'count', 'total ms', 'p95 ms', 'p99 ms', 'share', 'failed', 'examples'],
         analysis.slowestShapes.map((s) => [
           clip(s.shape, SHAPE_WIDTH),
           s.count,
           s.totalMs,
           s.p95Ms,
+          s.p99Ms,
           percent(s.shareOfSqlTime),
           s.failures,
           s.examples.join(' '),
@@ -111,9 +107,9 @@ export function formatAnalysis(analysis: Analysis, skippedLines = 0): string {
 
   sections.push(
     section('Failures', [
-      `5xx responses: ${analysis.failedRequests.length}`,
+      `5xx responses: ${analysis.summary.serverErrors}`,
       ...analysis.failedRequests.slice(0, FAILURES_LIMIT).map((f) => `  ${f.requestId}  ${f.route}  ${f.status}`),
-      `failed queries: ${analysis.failedQueries.length}`,
+      `failed queries: ${analysis.summary.failedQueries}`,
       ...analysis.failedQueries
         .slice(0, FAILURES_LIMIT)
         .map((f) => `  ${f.requestId ?? '(no request)'}  ${f.errorCode ?? ''}  ${clip(f.shape, SHAPE_WIDTH)}`),

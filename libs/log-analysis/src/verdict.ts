@@ -1,5 +1,5 @@
-import type { Bottleneck, RepeatedShape, RequestStats, SqlShapeStats, Summary, Verdict } from './analysis';
-import { median, roundMs } from './stats';
+import type { Bottleneck, RepeatedShape, SqlShapeStats, Summary, Verdict } from './analysis';
+import { roundMs } from './stats';
 import { clip, percent } from './text';
 
 /** Characters of SQL quoted in the verdict line. */
@@ -46,9 +46,21 @@ export const SLOW_REQUEST_MS = 100;
 export const CPU_MAX_SQL_SHARE = 0.2;
 export const CPU_MAX_QUERIES = 3;
 
+/** The requests that ran SQL, as the N+1 and pool-exhaustion rules read them. */
+export interface SqlRequestsEvidence {
+  /** Requests that ran at least one statement. */
+  withSql: number;
+  /** Of those, the finished ones with a start line: the rest cannot show a wait. */
+  timed: number;
+  /** Of the timed, those that waited POOL_MIN_WAIT_MS+ before their first statement, at least half their non-SQL time. */
+  waiting: number;
+  medianSqlMs: number;
+  medianNonSqlMs: number;
+}
+
 interface Evidence {
   summary: Summary;
-  requests: RequestStats[];
+  requests: SqlRequestsEvidence;
   repeatedShapes: RepeatedShape[];
   slowestShapes: SqlShapeStats[];
 }
@@ -96,7 +108,7 @@ function errorsRule({ summary }: Evidence): string | undefined {
 }
 
 function nPlusOneRule({ requests, repeatedShapes }: Evidence): string | undefined {
-  const withSql = requests.filter((r) => r.queryCount > 0).length;
+  const { withSql } = requests;
   const top = repeatedShapes[0];
   if (!top || withSql === 0 || top.requests / withSql < N_PLUS_ONE_MIN_REQUEST_SHARE) {
     return undefined;
@@ -117,18 +129,9 @@ function slowSqlRule({ slowestShapes }: Evidence): string | undefined {
 }
 
 function poolExhaustionRule({ summary, requests }: Evidence): string | undefined {
-  const withSql = requests.filter(
-    (r) => r.queryCount > 0 && r.durationMs !== undefined && r.waitBeforeFirstQueryMs !== undefined,
-  );
-  const waiting = withSql.filter((r) => {
-    const nonSqlMs = (r.durationMs ?? 0) - r.sqlMs;
-    const waitMs = r.waitBeforeFirstQueryMs ?? 0;
-    return waitMs >= POOL_MIN_WAIT_MS && waitMs >= nonSqlMs / 2;
-  });
-  const waitingShare = withSql.length > 0 ? waiting.length / withSql.length : 0;
+  const waitingShare = requests.timed > 0 ? requests.waiting / requests.timed : 0;
   // Over requests that ran SQL only: health checks and 404s would pull both medians to zero.
-  const medianSqlMs = median(withSql.map((r) => r.sqlMs)) ?? 0;
-  const medianNonSqlMs = median(withSql.map((r) => (r.durationMs ?? 0) - r.sqlMs)) ?? 0;
+  const { medianSqlMs, medianNonSqlMs } = requests;
   if (
     summary.medianQueryMs > FAST_QUERY_MS ||
     medianNonSqlMs < POOL_NON_SQL_TO_SQL_RATIO * medianSqlMs ||

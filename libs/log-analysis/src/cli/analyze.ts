@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { analyze, DEFAULT_MANY_QUERIES } from '../analyze';
+import { DEFAULT_MANY_QUERIES, LogAnalyzer } from '../analyze';
 import { formatAnalysis } from '../report';
-import { chooseSource, readLogSource, runCli, SOURCE_OPTIONS, UsageError } from './cli-support';
+import { chooseSource, runCli, SOURCE_OPTIONS, streamLogSource, UsageError } from './cli-support';
 
 const USAGE = `usage: npm run analyze -- <log file | - | --cloudwatch <group> [--since 15m] [--stream <name>]...> [--json] [--max-queries ${DEFAULT_MANY_QUERIES}]
 
@@ -25,8 +25,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const manyQueries = parseMaxQueries(values['max-queries']);
   const source = chooseSource(positionals[0], values, '15m');
-  const { lines, skipped } = await readLogSource(source);
-  const analysis = analyze(lines, { manyQueries });
+  const analyzer = new LogAnalyzer({ manyQueries });
+  const { skipped } = await streamLogSource(source, (line) => analyzer.add(line));
+  const analysis = analyzer.result();
   process.stdout.write(
     values.json
       ? `${JSON.stringify({ ...analysis, skippedLines: skipped }, null, 2)}\n`

@@ -2,7 +2,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { readCloudWatchMessages } from '../cloudwatch-source';
-import { parseLogStream, type ParsedLog } from '../log-line';
+import { parseLogLine, type LogLine } from '../log-line';
 
 /** A bad command line: the CLI prints its usage and exits 2. */
 export class UsageError extends Error {}
@@ -50,29 +50,48 @@ export function chooseSource(
   return { kind: 'file', path };
 }
 
-export async function readLogSource(source: LogSource): Promise<ParsedLog> {
+/**
+ * Reads the source line by line, handing each log line to `onLine`; nothing
+ * is kept, so the log may be larger than memory. `keep` skips raw lines
+ * before they are parsed (a request id they must contain). Resolves with the
+ * count of non-blank lines that were not JSON log lines.
+ */
+export async function streamLogSource(
+  source: LogSource,
+  onLine: (line: LogLine) => void,
+  keep: (raw: string) => boolean = () => true,
+): Promise<{ skipped: number }> {
+  let skipped = 0;
+  const take = (raw: string) => {
+    if (!keep(raw) || raw.trim() === '') return;
+    const line = parseLogLine(raw);
+    if (line) onLine(line);
+    else skipped++;
+  };
   switch (source.kind) {
     case 'file':
-      return parseLogStream(lines(createReadStream(source.path, 'utf8')));
+      for await (const raw of lines(createReadStream(source.path, 'utf8'))) take(raw);
+      break;
     case 'stdin':
-      return parseLogStream(lines(process.stdin));
+      for await (const raw of lines(process.stdin)) take(raw);
+      break;
     case 'cloudwatch': {
       const now = Date.now();
       const client = new CloudWatchLogsClient({});
       try {
-        return await parseLogStream(
-          await readCloudWatchMessages(client, {
-            logGroupName: source.logGroupName,
-            startTime: now - source.sinceMs,
-            endTime: now,
-            logStreamNames: source.logStreamNames,
-          }),
-        );
+        const messages = readCloudWatchMessages(client, {
+          logGroupName: source.logGroupName,
+          startTime: now - source.sinceMs,
+          endTime: now,
+          logStreamNames: source.logStreamNames,
+        });
+        for await (const raw of messages) take(raw);
       } finally {
         client.destroy();
       }
     }
   }
+  return { skipped };
 }
 
 function lines(input: NodeJS.ReadableStream): AsyncIterable<string> {

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { formatTrace } from '../report';
 import { trace } from '../trace';
-import { chooseSource, readLogSource, runCli, SOURCE_OPTIONS, UsageError } from './cli-support';
+import type { LogLine } from '../log-line';
+import { chooseSource, runCli, SOURCE_OPTIONS, streamLogSource, UsageError } from './cli-support';
 
 const USAGE = `usage: npm run trace -- <request_id> [log file | - | --cloudwatch <group> [--since 1h] [--stream <name>]...] [--json]
 
@@ -21,7 +22,13 @@ async function main(argv: string[]): Promise<number> {
   const [requestId, path, ...extra] = positionals;
   if (requestId === undefined) throw new UsageError('give a request id');
   if (extra.length > 0) throw new UsageError('give one request id and at most one log file');
-  const { lines } = await readLogSource(chooseSource(path, values, '1h'));
+  // Only lines that mention the id are parsed: a large log is read, not held.
+  const lines: LogLine[] = [];
+  await streamLogSource(
+    chooseSource(path, values, '1h'),
+    (line) => lines.push(line),
+    (raw) => raw.includes(requestId),
+  );
   const timeline = trace(lines, requestId);
   if (!timeline) {
     console.error(`no log line has request_id "${requestId}"`);
