@@ -6,3 +6,5 @@ export * from './normalize-query';
 export * from './report';
 export * from './trace';
 export * from './verdict';
+export * from './html/analysis-report';
+export type * from './html/report-data';

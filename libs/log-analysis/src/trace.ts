@@ -82,3 +82,19 @@ function toEvent(line: LogLine, originMs: number): TraceEvent {
   }
   return { ...common, kind: 'log', offsetMs };
 }
+
+/** The timelines of several requests from one set of lines, by id; ids no line carries are left out. */
+export function traceAll(lines: readonly LogLine[], requestIds: readonly string[]): Record<string, Trace> {
+  const wanted = new Set(requestIds);
+  const byId = new Map<string, LogLine[]>();
+  for (const line of lines) {
+    const id = line.request_id;
+    if (id === undefined || !wanted.has(id)) continue;
+    const own = byId.get(id);
+    if (own) own.push(line);
+    else byId.set(id, [line]);
+  }
+  const traces: Record<string, Trace> = {};
+  for (const [id, own] of byId) traces[id] = trace(own, id)!;
+  return traces;
+}

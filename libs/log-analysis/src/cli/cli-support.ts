@@ -50,6 +50,18 @@ export function chooseSource(
   return { kind: 'file', path };
 }
 
+/** The source as the report names it. */
+export function describeSource(source: LogSource): string {
+  switch (source.kind) {
+    case 'file':
+      return source.path;
+    case 'stdin':
+      return 'standard input';
+    case 'cloudwatch':
+      return `CloudWatch Logs ${source.logGroupName}${source.logStreamNames ? ` (${source.logStreamNames.join(', ')})` : ''}`;
+  }
+}
+
 /**
  * Reads the source line by line, handing each log line to `onLine`; nothing
  * is kept, so the log may be larger than memory. `keep` skips raw lines
