@@ -1,6 +1,8 @@
 // `npm run bench`: measures the built service (and the bare reference server
 // in bench/bare-server.mjs) under autocannon, on PostgreSQL (DATABASE_URL, or
-// a throwaway embedded server). Prints a table and writes bench/results/*.json.
+// a throwaway embedded server). Prints a table and writes bench/results/*.json,
+// with a page beside it (bench-<time>.html) that draws each measure for the
+// configurations side by side.
 //
 //   npm run build && npm run bench -- [options]     (--help lists them)
 //
@@ -36,10 +38,10 @@ const MAIN = path.join(ROOT, 'dist/apps/taskoverflow/src/main.js');
 const EMBEDDED_POSTGRES = path.join(ROOT, 'dist/libs/database/src/embedded-postgres.js');
 const SERVICE_RUNNER = path.join(ROOT, 'dist/libs/service-runner/src/index.js');
 const K6_RUNNER = path.join(ROOT, 'dist/libs/k6-runner/src/cli/k6.js');
+const BENCH_REPORT = path.join(ROOT, 'dist/libs/log-analysis/src/html/bench-report.js');
 const K6_LOAD = path.join(ROOT, 'bench/k6/load.js');
 /** Seconds of load before the runner is measured: each VU compiles and optimises its own JavaScript. */
 const K6_RUNNER_WARMUP_S = 10;
-const RESULTS = path.join(ROOT, 'bench/results');
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
 /** Named configurations: how the server is started. */
@@ -113,6 +115,7 @@ const USAGE = `usage: npm run bench -- [options]   (after npm run build)
   --capacity-p99 <ms>    also find the most req/s with p99 under <ms> and no errors
   --with-k6-runner       also drive each scenario with the project's k6 runner
   --cpu-prof             write a V8 CPU profile per server process
+  --results <dir>        where results, logs and the page go (default: bench/results)
   --no-pin               do not pin the server and the load to separate cores
   -h, --help             print this and exit`;
 
@@ -135,6 +138,7 @@ try {
       'cpu-prof': { type: 'boolean', default: false },
       'capacity-p99': { type: 'string' },
       'with-k6-runner': { type: 'boolean', default: false },
+      results: { type: 'string', default: path.join(ROOT, 'bench/results') },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
@@ -167,6 +171,7 @@ const pick = (names, table, what) =>
 const configs = pick(options.configs, CONFIGS, 'config');
 const scenarios = pick(options.scenarios, SCENARIOS, 'scenario');
 const pin = !options['no-pin'] && cpus().length >= 2;
+const RESULTS = path.resolve(options.results);
 
 if (!existsSync(MAIN)) {
   console.error(`${MAIN} is missing: run npm run build first`);
@@ -198,7 +203,7 @@ try {
       }
     }
   }
-  report(results);
+  await report(results);
 } finally {
   await database.stop();
 }
@@ -455,7 +460,7 @@ async function seed(url, count) {
   await client.end();
 }
 
-function report(results) {
+async function report(results) {
   console.table(results);
   const bare = Object.fromEntries(
     results
@@ -480,21 +485,19 @@ function report(results) {
         })),
     );
   }
-  const file = path.join(RESULTS, `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        node: process.version,
-        cpus: cpus().length,
-        pinned: pin,
-        connections: Number(options.connections),
-        duration_s: Number(options.duration),
-        results,
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  const generatedAt = new Date().toISOString();
+  const file = path.join(RESULTS, `bench-${generatedAt.replaceAll(':', '-')}.json`);
+  const setup = {
+    node: process.version,
+    cpus: cpus().length,
+    pinned: pin,
+    connections: Number(options.connections),
+    duration_s: Number(options.duration),
+  };
+  writeFileSync(file, JSON.stringify({ ...setup, results }, null, 2) + '\n');
+  const { renderBenchReport } = await import(BENCH_REPORT);
+  const page = file.replace(/\.json$/, '.html');
+  writeFileSync(page, renderBenchReport({ title: 'TaskOverflow benchmark', generatedAt, setup, results }));
+  console.log(`written ${path.relative(ROOT, page)}`);
   console.log(`written ${path.relative(ROOT, file)}`);
 }

@@ -15,7 +15,8 @@
 // port of 127.0.0.1, with its JSON logs in <results>/<scenario>.service.log,
 // waits until GET /api/v1/health/ready answers 200, runs the test against it,
 // then stops it (SIGTERM, and waits) and runs `npm run analyze` on its log,
-// printing the verdict under the summary. The script's console lines (a failed
+// printing the verdict under the summary and writing the report page with its
+// charts to <results>/<scenario>.report.html. The script's console lines (a failed
 // check names the request's X-Request-Id) go to <results>/<scenario>.console.log;
 // the failed ones are listed at the end with the `npm run trace` to follow one.
 // The service is never left running: Ctrl+C (SIGINT), SIGTERM and SIGHUP are
@@ -289,10 +290,14 @@ function reportFailedChecks(consoleLog, serviceLog) {
   say(`follow one through the service: npm run trace -- ${id} ${source}`);
 }
 
-/** `npm run analyze` on the service's log: its summary and verdict. */
-function analyzeServiceLog(serviceLog) {
+/** `npm run analyze` on the service's log: its summary and verdict, and its HTML report. */
+function analyzeServiceLog(serviceLog, scenario, reportFile) {
   if (!existsSync(ANALYZE_ENTRY)) return;
-  const result = spawnSync(process.execPath, [ANALYZE_ENTRY, serviceLog], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [ANALYZE_ENTRY, serviceLog, '--html', reportFile, '--title', `TaskOverflow load test: ${scenario}`],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   if (result.status !== 0) {
     say(`npm run analyze failed on ${relative(serviceLog)}: ${(result.stderr ?? '').trim()}`);
     return;
@@ -306,6 +311,7 @@ function analyzeServiceLog(serviceLog) {
       `What the service's log says (npm run analyze -- ${relative(serviceLog)}):`,
       ...report.slice(0, summaryEnd < 0 ? report.length : summaryEnd).map((line) => `  ${line}`),
       ...verdict.map((line) => `  ${line}`),
+      `  report with charts: ${relative(reportFile)}`,
       '',
     ].join('\n'),
   );
@@ -382,7 +388,7 @@ async function main() {
   } finally {
     await stopService();
   }
-  analyzeServiceLog(logFile);
+  analyzeServiceLog(logFile, scenario, path.join(resultsDir, `${scenario}.report.html`));
   reportFailedChecks(consoleLog, logFile);
   say(`service log: ${relative(logFile)}`);
   return code;

@@ -7,4 +7,5 @@ export * from './report';
 export * from './trace';
 export * from './verdict';
 export * from './html/analysis-report';
+export * from './html/bench-report';
 export type * from './html/report-data';

@@ -1,15 +1,18 @@
 import autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
+import { openInChromium } from '../support/browser';
 import { PlantedBottlenecksModule } from '../support/planted-bottlenecks.module';
 import { deleteAllTodos, startTestApp } from '../support/test-app';
 
 const ANALYZE = path.resolve(__dirname, '../../../../dist/libs/log-analysis/src/cli/analyze.js');
 const TRACE = path.resolve(__dirname, '../../../../dist/libs/log-analysis/src/cli/trace.js');
+/** Screenshots of the report pages, kept with the test results (git-ignored). */
+const SCREENSHOTS = path.resolve(__dirname, '../../../../test-results');
 const run = promisify(execFile);
 
 interface Scenario {
@@ -36,8 +39,18 @@ describe('npm run analyze names the planted bottleneck', () => {
   beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'bottlenecks-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs load against one route for a few seconds and returns the log file. */
-  async function loadAndLog(name: string, scenario: Scenario): Promise<string> {
+  const logs = new Map<string, Promise<string>>();
+  /** Runs load against one route for a few seconds and returns the log file; once per name. */
+  function loadAndLog(name: string, scenario: Scenario): Promise<string> {
+    let log = logs.get(name);
+    if (!log) {
+      log = runAndLog(name, scenario);
+      logs.set(name, log);
+    }
+    return log;
+  }
+
+  async function runAndLog(name: string, scenario: Scenario): Promise<string> {
     const logFile = path.join(dir, `${name}.log`);
     const destination = pino.destination({ dest: logFile, sync: true });
     const t = await startTestApp(
@@ -68,10 +81,10 @@ describe('npm run analyze names the planted bottleneck', () => {
     return JSON.parse(stdout) as AnalyzeReport;
   }
 
+  const SLOW_QUERY: Scenario = { path: '/api/v1/planted/slow-query', connections: 10 };
+
   it('a slow query: slow-sql, with an example request whose trace shows the statement', async () => {
-    const report = await analyze(
-      await loadAndLog('slow-query', { path: '/api/v1/planted/slow-query', connections: 10 }),
-    );
+    const report = await analyze(await loadAndLog('slow-query', SLOW_QUERY));
     expect(report.verdict.bottleneck).toBe('slow-sql');
     expect(report.verdict.reason).toMatch(/pg_sleep/);
 
@@ -116,5 +129,47 @@ describe('npm run analyze names the planted bottleneck', () => {
     expect(report.verdict.bottleneck).toBe('none');
     expect(report.failedRequests).toEqual([]);
     expect(report.summary.requests).toBeGreaterThanOrEqual(100);
+  });
+
+  it('the HTML report of the slow query, in a real Chromium: no errors, no network, every chart drawn, the verdict and a trace', async () => {
+    const logFile = await loadAndLog('slow-query', SLOW_QUERY);
+    const html = path.join(dir, 'slow-query.html');
+    const { stderr } = await run(process.execPath, [ANALYZE, logFile, '--html', html]);
+    expect(stderr).toContain(`report written to ${html}`);
+
+    const { browser, page, errors, requests } = await openInChromium(html);
+    try {
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+      const shown = await page.evaluate(() => ({
+        verdict: document.querySelector('#verdict')?.textContent ?? '',
+        charts: Array.from(document.querySelectorAll<HTMLElement>('figure.chart')).map((figure) => ({
+          title: figure.dataset.title,
+          points: Number(figure.dataset.points),
+          canvas: figure.querySelector('canvas') !== null,
+        })),
+        example: document.querySelector('#verdict a.request-id')?.getAttribute('href'),
+      }));
+      expect(shown.verdict).toContain('Verdict: slow-sql');
+      expect(shown.verdict).toMatch(/pg_sleep/);
+      // Requests, status, latency of the route, errors, SQL, in flight, four process charts, the distribution.
+      expect(shown.charts.length).toBeGreaterThanOrEqual(11);
+      for (const drawn of shown.charts) expect(drawn).toMatchObject({ points: expect.any(Number), canvas: true });
+      expect(shown.charts.filter((c) => c.points === 0)).toEqual([]);
+
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'analysis-report.png'), fullPage: true });
+
+      // The verdict's example request opens its trace, with the slow statement, in the page.
+      expect(shown.example).toMatch(/^#trace=/);
+      await page.click('#verdict a.request-id');
+      await page.waitForSelector('#trace:not([hidden])', { timeout: 5_000 });
+      expect(await page.$eval('#trace', (panel) => panel.textContent)).toMatch(/pg_sleep/);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'analysis-report-trace.png') });
+
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -91,6 +91,12 @@ describe('npm run loadtest with the k6-compatible runner', () => {
     expect(outcome.stderr).toMatch(/What the service's log says \(npm run analyze -- .*smoke\.service\.log\)/);
     expect(outcome.stderr).toMatch(/requests finished +2\d/);
     expect(outcome.stderr).toMatch(/verdict: /);
+    // ...and its report page, with the run's requests in it.
+    expect(outcome.stderr).toMatch(/report with charts: .*smoke\.report\.html/);
+    const page = readFileSync(path.join(results, 'smoke.report.html'), 'utf8');
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('<title>TaskOverflow load test: smoke</title>');
+    expect(page).toMatch(/smoke-vu1-it0-r\d+/);
   }, 120_000);
 
   it('runs a shortened planners-and-studiers with every check of both scenarios passing', async () => {
