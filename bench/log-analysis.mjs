@@ -8,7 +8,9 @@
 // metrics line per second, so 1 GB spans about 50 minutes) unless --log names
 // one, runs the built analyze command on it as a separate process (with
 // --html, the report page too) and prints the wall time, the peak RSS of
-// that process and the verdict line.
+// that process and the verdict line; with --html, also the page's size and how
+// long headless Chromium (CHROMIUM, default /usr/bin/chromium) takes from
+// opening it to every chart drawn.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,8 +53,30 @@ try {
   if (code !== 0) throw new Error(`analyze exited ${code}:\n${stderr}`);
   const maxRssKb = Number(/max-rss-kb=(\d+)/.exec(stderr)?.[1]);
   console.log(`analyze: ${seconds.toFixed(1)} s, peak RSS ${(maxRssKb / 1024).toFixed(0)} MB`);
-  if (options.html) console.log(`report: ${(statSync(html).size / 1024).toFixed(0)} KB`);
+  if (options.html) {
+    console.log(`report: ${(statSync(html).size / 1024).toFixed(0)} KB`);
+    console.log(`opened in Chromium, every chart drawn: ${await openTime(html)} ms`);
+  }
   console.log(stdout.trim().split('\n').at(-1));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Milliseconds from asking Chromium to open the page to the page saying it has drawn everything. */
+async function openTime(file) {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1400, height: 1000 });
+    const started = performance.now();
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    return Math.round(performance.now() - started);
+  } finally {
+    await browser.close();
+  }
 }
