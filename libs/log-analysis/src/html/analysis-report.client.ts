@@ -117,6 +117,12 @@ export function drawAnalysisReport(data: AnalysisReportData, UPlot: typeof uPlot
     label: string;
     values: (number | null)[];
     color?: string;
+    /** Join the points across buckets without a value: for samples sparser than the buckets (process metrics). */
+    spanGaps?: boolean;
+  }
+  function isolated(values: (number | null)[]): number[] {
+    const missing = (i: number) => values[i] === null || values[i] === undefined;
+    return values.flatMap((_, i) => (!missing(i) && missing(i - 1) && missing(i + 1) ? [i] : []));
   }
   function chart(grid: HTMLElement, title: string, unit: string, lines: Line[], x: number[] = xs, xAxis?: uPlot.Axis) {
     const figure = el('figure', { class: 'chart', 'data-title': title });
@@ -138,7 +144,9 @@ export function drawAnalysisReport(data: AnalysisReportData, UPlot: typeof uPlot
             label: line.label,
             stroke: line.color ?? COLORS[i % COLORS.length],
             width: 1.5,
-            spanGaps: true,
+            spanGaps: line.spanGaps ?? false,
+            // A value alone between gaps draws no line: it gets a dot.
+            points: { show: true, size: 5, filter: line.spanGaps ? null : isolated(line.values) },
             value: (_: uPlot, v: number | null) => (v === null ? '–' : `${number(v)} ${unit}`),
           })),
         ],
@@ -197,6 +205,7 @@ export function drawAnalysisReport(data: AnalysisReportData, UPlot: typeof uPlot
         timeline.processes.map((p) => ({
           label: p.process,
           values: pick(p).map((v) => (v === null ? null : v * scale)),
+          spanGaps: true,
         }));
       chart(
         chartGrid,
