@@ -42,6 +42,8 @@ const BENCH_REPORT = path.join(ROOT, 'dist/libs/log-analysis/src/html/bench-repo
 const K6_LOAD = path.join(ROOT, 'bench/k6/load.js');
 /** Seconds of load before the runner is measured: each VU compiles and optimises its own JavaScript. */
 const K6_RUNNER_WARMUP_S = 10;
+/** Sent on every request and given to the service, when set: see the usage. */
+const API_KEY = process.env.API_KEY || undefined;
 const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
 /** Named configurations: how the server is started. */
@@ -117,7 +119,10 @@ const USAGE = `usage: npm run bench -- [options]   (after npm run build)
   --cpu-prof             write a V8 CPU profile per server process
   --results <dir>        where results, logs and the page go (default: bench/results)
   --no-pin               do not pin the server and the load to separate cores
-  -h, --help             print this and exit`;
+  -h, --help             print this and exit
+
+With API_KEY set, the service is started with it as its API key (API_KEYS) and
+every request sends it (Authorization: Bearer), so the check is measured too.`;
 
 /** A mistake on the command line: what is wrong, then the usage, exit 2. */
 function usageError(message) {
@@ -222,7 +227,12 @@ async function measure(configName, scenarioName, database) {
   // server's synchronous log writes and show up as its latency.
   const service = startService({
     command: [command, ...args],
-    env: { ...process.env, DATABASE_URL: database.url, ...config.env },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      ...(API_KEY && configName !== 'bare' ? { API_KEYS: API_KEY } : {}),
+      ...config.env,
+    },
     port,
     output: { stdout: log },
   });
@@ -231,7 +241,12 @@ async function measure(configName, scenarioName, database) {
   try {
     const url = `http://127.0.0.1:${port}`;
     await service.waitUntilReady(url, { timeoutMs: 30_000 });
-    const load = { url, connections: Number(options.connections), requests: SCENARIOS[scenarioName].requests };
+    const load = {
+      url,
+      connections: Number(options.connections),
+      requests: SCENARIOS[scenarioName].requests,
+      headers: API_KEY ? { authorization: `Bearer ${API_KEY}` } : {},
+    };
     await autocannon({ ...load, duration: Number(options.warmup) });
     const cpuBefore = cpuMilliseconds(server.pid);
     const dbCpuBefore = database.pid ? cpuMilliseconds(database.pid) : 0;
@@ -339,6 +354,7 @@ async function runK6Runner(url, configName, scenarioName, serverPid) {
       `WARMUP=${K6_RUNNER_WARMUP_S}`,
       '-e',
       `DURATION=${options.duration}`,
+      ...(API_KEY ? ['-e', `API_KEY=${API_KEY}`] : []),
       K6_LOAD,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

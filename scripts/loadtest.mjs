@@ -29,6 +29,8 @@
 //   K6_BIN         the k6 executable (default: k6 on PATH, else the runner)
 //   RESULTS_DIR    where summaries and the service log go (default k6/results)
 //   LOG_LEVEL      the started service's log level (default info)
+//   API_KEY        sent by the scenarios as Authorization: Bearer; the started
+//                  service is given it as its API key (API_KEYS)
 //   READY_TIMEOUT  seconds to wait for the started service to be ready (default 120)
 //   and every knob of the scenarios (STUDIERS, PLANNERS, ITERATIONS, DURATION_SCALE, THINK_SCALE, …)
 //
@@ -357,7 +359,12 @@ async function main() {
   const started = Date.now();
   service = startService({
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: env('LOG_LEVEL') ?? 'info' },
+    env: {
+      ...process.env,
+      LOG_LEVEL: env('LOG_LEVEL') ?? 'info',
+      // The scenarios send API_KEY; the service started for them then requires it.
+      ...(env('API_KEY') ? { API_KEYS: env('API_KEY') } : {}),
+    },
     port,
     output: { stdout: logFile, stderr: errorFile },
     detached: DETACH,

@@ -11,7 +11,9 @@
 #
 # Without ENDPOINT it starts the built service (`npm run build` first) on a
 # free port of 127.0.0.1, on a throwaway embedded PostgreSQL unless
-# DATABASE_URL or DB_HOST is set, and stops it afterwards. Exit status:
+# DATABASE_URL or DB_HOST is set, with a fresh API key (so the document
+# declares bearer authentication and the 401s are checked too), and stops it
+# afterwards. Exit status:
 # Schemathesis's (0: no failure); 2 when Schemathesis or the build is missing;
 # 4 when the service did not start.
 #
@@ -19,6 +21,7 @@
 #   SCHEMATHESIS      the schemathesis executable (default: on PATH; it is
 #                     pinned in requirements-schemathesis.txt)
 #   ENDPOINT          test this running service instead
+#   API_KEY           its API key, when it has API keys on
 #   SCHEMATHESIS_SEED the generation seed (default 6400: CI tests the same
 #                     cases on every run; set another to explore)
 set -euo pipefail
@@ -47,6 +50,7 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 endpoint="${ENDPOINT:-}"
+api_key="${API_KEY:-}"
 if [ -z "${endpoint}" ]; then
   main=dist/apps/taskoverflow/src/main.js
   if [ ! -f "${main}" ]; then
@@ -58,7 +62,8 @@ if [ -z "${endpoint}" ]; then
   chmod 755 "${work_dir}"
   port="$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")"
   endpoint="http://127.0.0.1:${port}"
-  DB_EMBEDDED_DIR="${work_dir}/postgres" PORT="${port}" HOST=127.0.0.1 LOG_LEVEL=warn \
+  api_key="$(node -e "console.log(require('node:crypto').randomBytes(24).toString('base64url'))")"
+  API_KEYS="${api_key}" DB_EMBEDDED_DIR="${work_dir}/postgres" PORT="${port}" HOST=127.0.0.1 LOG_LEVEL=warn \
     node "${main}" >"${work_dir}/service.log" 2>&1 &
   service_pid=$!
   for attempt in $(seq 1 240); do
@@ -72,6 +77,8 @@ if [ -z "${endpoint}" ]; then
   done
 fi
 
-echo "schemathesis: $("${schemathesis}" --version) against ${endpoint}"
+auth=()
+if [ -n "${api_key}" ]; then auth=(--header "Authorization: Bearer ${api_key}"); fi
+echo "schemathesis: $("${schemathesis}" --version) against ${endpoint}${api_key:+ (with an API key)}"
 "${schemathesis}" run "${endpoint}/api/docs/openapi.json" \
-  --checks all --seed "${SCHEMATHESIS_SEED:-6400}" --no-color "$@"
+  --checks all --seed "${SCHEMATHESIS_SEED:-6400}" --no-color "${auth[@]}" "$@"

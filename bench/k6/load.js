@@ -2,7 +2,7 @@
 // VUS VUs each send their next request as soon as the last is answered (no
 // think time), as autocannon's connections do: a `warmup` scenario of WARMUP
 // seconds, then the `measured` one of DURATION seconds on the same VUs, warm
-// as autocannon's warm-up run leaves the server. BASE and SCENARIO come from the bench.
+// as autocannon's warm-up run leaves the server. BASE, SCENARIO and API_KEY come from the bench.
 import http from 'k6/http';
 
 const BASE = __ENV.BASE;
@@ -32,15 +32,19 @@ const TODO = JSON.stringify({
   description: '',
   deadline_at: '2023-12-04T14:00:00',
 });
-const JSON_HEADERS = { headers: { 'Content-Type': 'application/json' } };
+const AUTHORIZATION = __ENV.API_KEY ? { Authorization: `Bearer ${__ENV.API_KEY}` } : {};
+const JSON_HEADERS = { headers: { 'Content-Type': 'application/json', ...AUTHORIZATION } };
 
 function list() {
-  http.get(`${BASE}/api/v1/todos`, { tags: { name: 'GET /api/v1/todos' } });
+  http.get(`${BASE}/api/v1/todos`, { headers: AUTHORIZATION, tags: { name: 'GET /api/v1/todos' } });
 }
 
 function createDelete() {
   const created = http.post(`${BASE}/api/v1/todos`, TODO, JSON_HEADERS);
-  http.del(`${BASE}/api/v1/todos/${created.json('id')}`, null, { tags: { name: 'DELETE /api/v1/todos/:id' } });
+  http.del(`${BASE}/api/v1/todos/${created.json('id')}`, null, {
+    headers: AUTHORIZATION,
+    tags: { name: 'DELETE /api/v1/todos/:id' },
+  });
 }
 
 const ITERATIONS = {
@@ -48,6 +52,7 @@ const ITERATIONS = {
   'list-1000': list,
   'get-one': () =>
     http.get(`${BASE}/api/v1/todos/${1 + Math.floor(Math.random() * 100)}`, {
+      headers: AUTHORIZATION,
       tags: { name: 'GET /api/v1/todos/:id' },
     }),
   'create-delete': createDelete,

@@ -12,8 +12,11 @@
  */
 import http, { type Params, type RequestBody, type Response } from 'k6/http';
 import exec from 'k6/execution';
-import { API, ENDPOINT, HTTP_TIMEOUT_SECONDS, RUN_ID } from './config.ts';
+import { API, API_KEY, ENDPOINT, HTTP_TIMEOUT_SECONDS, RUN_ID } from './config.ts';
 import type { NewTodo, Todo, TodoChanges } from './todo.ts';
+
+/** The deployment's API key, when one is given (API_KEY). */
+const AUTHORIZATION: Record<string, string> = API_KEY === undefined ? {} : { Authorization: `Bearer ${API_KEY}` };
 
 export type { NewTodo, Todo, TodoChanges } from './todo.ts';
 
@@ -347,7 +350,7 @@ export class TodoClient {
   ): ApiResponse<T> {
     const requestId = nextRequestId(this.label);
     const params: Params = {
-      headers: { Accept: 'application/json', 'X-Request-Id': requestId, ...options.headers },
+      headers: { Accept: 'application/json', 'X-Request-Id': requestId, ...AUTHORIZATION, ...options.headers },
       tags: { name, ...options.tags },
       timeout: `${HTTP_TIMEOUT_SECONDS}s`,
     };

@@ -77,6 +77,13 @@ export const ENDPOINT = endpointFromEnv();
 export const API = `${ENDPOINT}/api/v1`;
 
 /**
+ * API_KEY: sent as `Authorization: Bearer <key>` on every request, for a
+ * deployment with API keys on (Terraform's default). Unset: no header, as
+ * `npm start` needs none.
+ */
+export const API_KEY = envString('API_KEY');
+
+/**
  * DURATION_SCALE: multiplies every stage duration of every load shape
  * (0.1 turns planners-and-studiers' 6 minutes of studiers into 36 s). Default 1.
  */

@@ -25,6 +25,7 @@ import {
  * apps/taskoverflow/src/config/app.config.ts (PORT, HOST, SHUTDOWN_TIMEOUT_MS,
  * WEB_CONCURRENCY), apps/taskoverflow/src/config/http.config.ts (timeouts,
  * TRUST_PROXY_HOPS, CORS_ORIGINS, RATE_LIMIT_*),
+ * apps/taskoverflow/src/auth/api-keys.config.ts (API_KEYS),
  * apps/taskoverflow/src/todos/todos.config.ts (TODOS_LIST_CACHE),
  * libs/database/src/database.config.ts (DATABASE_URL, DB_*) and
  * libs/logging/src/logging.config.ts (LOG_*, SLOW_QUERY_MS, CLOUDWATCH_*,
@@ -42,6 +43,7 @@ const SERVICE_VARIABLES = [
   'CORS_ORIGINS',
   'RATE_LIMIT_MAX',
   'RATE_LIMIT_WINDOW_MS',
+  'API_KEYS',
   'TODOS_LIST_CACHE',
   'DATABASE_URL',
   'DB_HOST',

@@ -3,14 +3,15 @@ import { createTracing } from '@app/logging';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { requireApiKeys } from './auth/api-key-auth';
 import { HttpErrorFilter } from './common/http-error.filter';
 import { registerHttpHardening } from './common/http-hardening';
 import { answerUndeclaredMethods } from './common/method-not-allowed';
 import { answerClientError, answerFrameworkError, answerUnmetExpectation } from './common/low-level-errors';
 import { useJsonBodies } from './common/json-body';
+import { setUpOpenApi } from './common/openapi';
 import { useRequestValidation } from './common/request-validation';
 import type { Config } from './config/app.config';
 
@@ -60,6 +61,15 @@ export async function createApp(
   const fastify = tracing.adapter.getInstance();
   fastify.server.on('checkExpectation', answerUnmetExpectation);
   registerHttpHardening(fastify, config.http, HEALTH_ROUTES);
+  if (config.auth.apiKeys.length > 0) {
+    const open = new Set(HEALTH_ROUTES);
+    // The load balancer's health checks, and the API's documents, which a client needs before it has a key.
+    requireApiKeys(
+      fastify,
+      config.auth.apiKeys,
+      (request) => open.has(request.routeOptions.url ?? '') || request.url.startsWith(`/${DOCS_PATH}`),
+    );
+  }
   answerUndeclaredMethods(fastify);
   useRequestValidation(fastify);
   useJsonBodies(fastify);
@@ -74,22 +84,7 @@ export async function createApp(
   );
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalFilters(new HttpErrorFilter());
-  setUpOpenApi(app);
+  setUpOpenApi(app, { docsPath: DOCS_PATH, openRoutes: HEALTH_ROUTES, bearerAuth: config.auth.apiKeys.length > 0 });
   await app.init();
   return app;
-}
-
-function setUpOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setOpenAPIVersion('3.1.0')
-      .setTitle('TaskOverflow')
-      .setDescription('A shared todo list.')
-      .setVersion('1')
-      .build(),
-  );
-  SwaggerModule.setup(DOCS_PATH, app, document, {
-    jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
-  });
 }

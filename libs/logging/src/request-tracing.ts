@@ -70,7 +70,19 @@ function logFinish(logger: Logger, request: FastifyRequest, statusCode: number, 
     status_code: statusCode,
     duration_ms: roundMs(performance.now() - started),
     response_bytes: Number.isFinite(length) ? length : undefined,
+    // Who asked: the address the trusted proxy hops (TRUST_PROXY_HOPS) report, and the client's own name.
+    client_ip: request.ip,
+    user_agent: userAgent(request.headers['user-agent']),
   };
   const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
   logger[level](fields, 'Request finished');
+}
+
+/** Long enough for any real client's User-Agent; a longer one is cut, not a way to bloat the log. */
+const MAX_USER_AGENT_LENGTH = 256;
+
+function userAgent(header: string | undefined): string | undefined {
+  return header === undefined || header.length <= MAX_USER_AGENT_LENGTH
+    ? header
+    : `${header.slice(0, MAX_USER_AGENT_LENGTH)}…`;
 }

@@ -44,7 +44,7 @@ export function createLogging(
       formatters: { level: (label) => ({ level: label }) },
       // Fields of the log call win over these: `location` here is only the default.
       mixin: () => ({ location: 'app', ...currentRequestContext() }),
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: config.sql.parameters ? pino.stdSerializers.err : withoutStatementValues },
     },
     streams.length === 1 ? destination : pino.multistream(streams),
   );
@@ -94,4 +94,23 @@ function packageVersion(): string {
     }
   }
   return 'unknown';
+}
+
+/**
+ * pino's error serializer, less what carries a statement's values: TypeORM's
+ * QueryFailedError keeps the `parameters` it was run with, and PostgreSQL's
+ * `detail` quotes row values (`Key (title)=(…) already exists`). Logged only
+ * with LOG_SQL_PARAMETERS=true, like the parameters of the SQL lines.
+ */
+function withoutStatementValues(error: Error): pino.SerializedError {
+  return strip(pino.stdSerializers.err(error)) as pino.SerializedError;
+}
+
+/** A copy without `parameters` and `detail`, at every level: nested errors are the originals, not to be changed. */
+function strip(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const { parameters: _parameters, detail: _detail, ...rest } = value as Record<string, unknown>;
+  if ('driverError' in rest) rest.driverError = strip(rest.driverError);
+  if ('cause' in rest) rest.cause = strip(rest.cause);
+  return rest;
 }

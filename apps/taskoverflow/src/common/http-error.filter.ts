@@ -39,6 +39,22 @@ const DATABASE_FAILURE_MESSAGES: Record<DatabaseFailure, string> = {
   timeout: 'The database did not answer in time; try again shortly',
 };
 
+/** SQLSTATE class 22 (data exception) in words a client can act on. */
+const DATA_EXCEPTION_MESSAGES: Record<string, string> = {
+  '22001': 'a text is longer than the database can store',
+  '22003': 'a number is out of the range the database can store',
+  '22007': 'a date or time is not one the database can read',
+  '22008': 'a date or time is out of the range the database can store',
+  '22021': 'a text holds a character the database cannot store (such as NUL)',
+  '22P05': 'a text holds a character the database cannot store',
+};
+const DATA_EXCEPTION_DEFAULT = 'a value is out of what the database can store';
+
+function sqlState(error: { driverError?: unknown }): string | undefined {
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 export interface ErrorResponse {
   status: HttpStatus;
   body: ErrorBody;
@@ -76,7 +92,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       status: HttpStatus.BAD_REQUEST,
       body: {
         error: 'The database cannot store a value of this request',
-        details: [{ field: 'body', message: error.message }],
+        // Not PostgreSQL's own message, which may quote the schema or other rows.
+        details: [{ field: 'body', message: DATA_EXCEPTION_MESSAGES[sqlState(error) ?? ''] ?? DATA_EXCEPTION_DEFAULT }],
       },
     };
   }

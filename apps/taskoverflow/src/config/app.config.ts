@@ -2,6 +2,7 @@ import { type Env, integer, parseEnv, port } from '@app/config';
 import { DATABASE_VARIABLES, type DatabaseConfig, loadDatabaseConfig } from '@app/database';
 import { LOGGING_VARIABLES, type LoggingConfig, loadLoggingConfig } from '@app/logging';
 import { z } from 'zod';
+import { AUTH_VARIABLES, type AuthConfig, loadAuthConfig } from '../auth/api-keys.config';
 import { availableCpus } from './available-cpus';
 import { HTTP_VARIABLES, type HttpConfig, loadHttpConfig } from './http.config';
 import { loadTodosConfig, TODOS_VARIABLES, type TodosConfig } from '../todos/todos.config';
@@ -20,6 +21,7 @@ const appEnv = {
 export const CONFIG_VARIABLES = [
   ...Object.keys(appEnv),
   ...HTTP_VARIABLES,
+  ...AUTH_VARIABLES,
   ...DATABASE_VARIABLES,
   ...LOGGING_VARIABLES,
   ...TODOS_VARIABLES,
@@ -35,6 +37,7 @@ export interface AppConfig {
 export interface Config {
   app: AppConfig;
   http: HttpConfig;
+  auth: AuthConfig;
   database: DatabaseConfig;
   logging: LoggingConfig;
   todos: TodosConfig;
@@ -51,6 +54,7 @@ export function loadConfig(env: Env = process.env): Config {
       webConcurrency: vars.WEB_CONCURRENCY ?? availableCpus(),
     },
     http: loadHttpConfig(env),
+    auth: loadAuthConfig(env),
     database: loadDatabaseConfig(env),
     logging: loadLoggingConfig(env),
     todos: loadTodosConfig(env),

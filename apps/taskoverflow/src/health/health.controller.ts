@@ -1,4 +1,4 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
@@ -11,6 +11,8 @@ const READINESS_TIMEOUT_MS = 1000;
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('HealthController');
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
@@ -47,24 +49,22 @@ export class HealthController {
       ]);
       return { status: 'ok' };
     } catch (error) {
-      throw new ServiceUnavailableException({
-        error: 'Not ready: the database does not answer',
-        details: describeFailure(error),
-      });
+      // The reason (host, address, user) is for the operators' log, not for whoever asks.
+      this.logger.warn(`Not ready: ${describeFailure(error)}`);
+      throw new ServiceUnavailableException({ error: 'Not ready: the database does not answer' });
     }
   }
 }
 
-/** Terminus reports per indicator; keep its reasons, in the API's error shape. */
-function describeFailure(error: unknown): { field: string; message: string }[] {
+/** Terminus reports per indicator: its reasons, for the log. */
+function describeFailure(error: unknown): string {
   const report =
     error instanceof ServiceUnavailableException
       ? (error.getResponse() as {
           error?: Record<string, { message?: string }>;
         })
       : {};
-  return Object.entries(report.error ?? { database: {} }).map(([indicator, result]) => ({
-    field: indicator,
-    message: result.message ?? 'down',
-  }));
+  return Object.entries(report.error ?? { database: {} })
+    .map(([indicator, result]) => `${indicator}: ${result.message ?? 'down'}`)
+    .join('; ');
 }

@@ -45,6 +45,12 @@ export async function runServer(logging: Logging, config: Config, stop: StopSign
   }
   const { port } = app.getHttpServer().address() as AddressInfo;
   logger.log(`TaskOverflow listening on http://${config.app.host}:${port}/api/v1 (OpenAPI at /api/docs)`);
+  const keys = config.auth.apiKeys.length;
+  logger.log(
+    keys > 0
+      ? `API keys required (${keys} accepted) on every route but the health checks and /api/docs`
+      : 'No API keys: every route is open (set API_KEYS to require one)',
+  );
   void stop.received.then((signal) => shutDown(signal, { app, drain, database, logging, config }));
 }
 

@@ -184,6 +184,21 @@ describe('request tracing in the logs', () => {
     );
   });
 
+  it('names the client on the finish line: the address the load balancer reports and the User-Agent', async () => {
+    // TRUST_PROXY_HOPS=1: the last X-Forwarded-For entry is the ALB's view; earlier ones are the client's to forge.
+    await request(baseUrl, 'GET', TODOS, {
+      headers: { 'x-request-id': 'who-1', 'x-forwarded-for': '198.51.100.7, 203.0.113.9', 'user-agent': 'k6/1.0' },
+    });
+    await request(baseUrl, 'GET', TODOS, {
+      headers: { 'x-request-id': 'who-2', 'user-agent': `bloat-${'x'.repeat(1000)}` },
+    });
+    const lines = await finished(service, ['who-1', 'who-2']);
+    const finish = (id: string) => ofRequest(lines, id).find((line) => line.message === 'Request finished');
+    expect(finish('who-1')).toMatchObject({ client_ip: '203.0.113.9', user_agent: 'k6/1.0' });
+    expect(finish('who-2')).toMatchObject({ client_ip: '127.0.0.1' });
+    expect(String(finish('who-2')?.user_agent)).toHaveLength(257);
+  });
+
   it('logs trace_id from a valid W3C traceparent, and nothing from an invalid one', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     await request(baseUrl, 'GET', TODOS, {
@@ -216,6 +231,12 @@ describe('request tracing in the logs', () => {
         headers: { 'x-request-id': id },
       });
       expect(response.status).toBe(400);
+      // PostgreSQL's own message stays in the log: it may quote the schema or other rows.
+      expect(response.json).toEqual({
+        error: 'The database cannot store a value of this request',
+        details: [{ field: 'body', message: 'a value is out of what the database can store' }],
+      });
+      expect(response.text).not.toContain('refused by a test trigger');
       const failed = ofRequest(await finished(service, [id]), id).find((line) => line.location === 'sql');
       expect(failed).toMatchObject({ level: 'error', message: 'Query failed', error_code: '22023' });
     } finally {
@@ -241,6 +262,9 @@ describe('request tracing in the logs', () => {
         level: 'error',
         err: { type: expect.any(String), message: expect.any(String), stack: expect.stringMatching(/\n\s+at /) },
       });
+      // The statement is there, its values are not (LOG_SQL_PARAMETERS is off).
+      expect(error).toMatchObject({ err: { query: expect.stringMatching(/FROM "todos"/) } });
+      expect(error!.err).not.toHaveProperty('parameters');
       expect(own.find((line) => line.message === 'Request finished')).toMatchObject({
         level: 'error',
         status_code: 500,

@@ -99,6 +99,22 @@ describe('npm run loadtest with the k6-compatible runner', () => {
     expect(page).toMatch(/smoke-vu1-it0-r\d+/);
   }, 120_000);
 
+  it('with API_KEY, gives the started service that key and sends it on every request', async () => {
+    const outcome = await loadtest(['smoke'], { ...env(), API_KEY: 'load-test-key-0123456789abcdefghijklmnop' });
+    expect(outcome.code).toBe(0);
+    const summary = JSON.parse(readFileSync(path.join(results, 'smoke.json'), 'utf8')) as SummaryJson;
+    expect(allChecks(summary.root_group).filter((c) => c.fails > 0)).toEqual([]);
+    const serviceLog = readFileSync(path.join(results, 'smoke.service.log'), 'utf8');
+    expect(serviceLog).toContain('API keys required (1 accepted)');
+    const finished = serviceLog
+      .split('\n')
+      .filter((line) => line.includes('"Request finished"'))
+      .map((line) => JSON.parse(line) as { route?: string; status_code: number });
+    expect(finished.length).toBeGreaterThan(20);
+    // The service required the key, and every request of the scenario had it.
+    expect(finished.filter((line) => line.status_code === 401)).toEqual([]);
+  }, 120_000);
+
   it('runs a shortened planners-and-studiers with every check of both scenarios passing', async () => {
     const outcome = await loadtest(['planners-and-studiers'], {
       ...env(),
