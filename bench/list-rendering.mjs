@@ -20,6 +20,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const dist = (file) => path.join(ROOT, 'dist', file);
 const { startEmbeddedPostgres, formatApiTimestamp } = await import(dist('libs/database/src/index.js'));
 const { listTodos, todoColumns } = await import(dist('apps/taskoverflow/src/todos/todos.sql.js'));
+const { MAX_PAGE_SIZE } = await import(dist('apps/taskoverflow/src/todos/dto/todo.schema.js'));
 const { TodoEntity } = await import(dist('apps/taskoverflow/src/todos/todo.entity.js'));
 const { schema } = await import(dist('apps/taskoverflow/src/database/schema.js'));
 const { DataSource } = await import('typeorm');
@@ -50,14 +51,16 @@ const dataSource = new DataSource({
 /** The ways to answer GET /todos, each returning the body as bytes. */
 const WAYS = {
   rendered: async () => {
-    const { sql, parameters } = listTodos({});
+    const { sql, parameters } = listTodos({}, MAX_PAGE_SIZE);
     const [row] = await dataSource.query(sql, parameters);
     return Buffer.from(row.body);
   },
   rows: async () =>
-    Buffer.from(JSON.stringify(await dataSource.query(`SELECT ${todoColumns()} FROM todos ORDER BY id`))),
+    Buffer.from(
+      JSON.stringify(await dataSource.query(`SELECT ${todoColumns()} FROM todos ORDER BY id LIMIT ${MAX_PAGE_SIZE}`)),
+    ),
   entities: async () => {
-    const todos = await dataSource.getRepository(TodoEntity).find({ order: { id: 'ASC' } });
+    const todos = await dataSource.getRepository(TodoEntity).find({ order: { id: 'ASC' }, take: MAX_PAGE_SIZE });
     return Buffer.from(
       JSON.stringify(
         todos.map((todo) => ({

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
-interface Entry {
+export interface CachedList {
   revision: string;
   /** UTF-8 bytes, not a string: sending a string encodes it anew on every response. */
   body: Buffer;
+  /** The cursor of the todos past the list's cap, when there are more. */
+  nextAfterId?: number;
 }
 
 /**
@@ -15,18 +17,18 @@ interface Entry {
  */
 @Injectable()
 export class TodoListCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, CachedList>();
 
-  get(key: string, revision: string): Buffer | undefined {
+  get(key: string, revision: string): CachedList | undefined {
     const entry = this.entries.get(key);
-    return entry?.revision === revision ? entry.body : undefined;
+    return entry?.revision === revision ? entry : undefined;
   }
 
   has(key: string): boolean {
     return this.entries.has(key);
   }
 
-  set(key: string, revision: string, body: Buffer): void {
-    this.entries.set(key, { revision, body });
+  set(key: string, list: CachedList): void {
+    this.entries.set(key, list);
   }
 }

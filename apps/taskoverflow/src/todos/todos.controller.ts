@@ -71,7 +71,7 @@ export class TodosController {
             description: '`no-cache`: keep the list, but revalidate it.',
           },
           Link: {
-            description: '`<…>; rel="next"`: the next page, when paging and more todos follow.',
+            description: '`<…>; rel="next"`: the next page, when more todos follow (an answer holds at most 1000).',
           },
         },
       },

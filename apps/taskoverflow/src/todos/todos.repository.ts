@@ -86,11 +86,21 @@ export class TodosRepository {
     return row.revision;
   }
 
-  /** The whole (filtered) list as JSON text, with the revision it reflects: one statement, one snapshot. */
-  async renderList(filter: ListFilter): Promise<{ body: JsonText; revision: string }> {
-    const { sql, parameters } = listTodos(filter);
-    const [row] = await this.dataSource.query<{ body: JsonText; revision: string }[]>(sql, parameters);
-    return row;
+  /**
+   * The (filtered) list up to `cap` todos as JSON text, with the revision it
+   * reflects (one statement, one snapshot) and the cursor past the cap when
+   * more todos match.
+   */
+  async renderList(
+    filter: ListFilter,
+    cap: number,
+  ): Promise<{ body: JsonText; revision: string; nextAfterId?: number }> {
+    const { sql, parameters } = listTodos(filter, cap);
+    const [row] = await this.dataSource.query<{ body: JsonText; revision: string; next_after_id: number | null }[]>(
+      sql,
+      parameters,
+    );
+    return { body: row.body, revision: row.revision, nextAfterId: row.next_after_id ?? undefined };
   }
 
   /** One page of the list as JSON text, and the cursor of the next page when more todos match. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CreateTodo, ListTodosQuery, Todo, UpdateTodo } from './dto/todo.schema';
+import { type CreateTodo, type ListTodosQuery, MAX_PAGE_SIZE, type Todo, type UpdateTodo } from './dto/todo.schema';
 import { CoalescedReads } from './coalesced-reads';
-import { TodoListCache } from './todo-list.cache';
+import { type CachedList, TodoListCache } from './todo-list.cache';
 import { TODOS_CONFIG, type TodosConfig } from './todos.config';
 import { type JsonText, TodosRepository } from './todos.repository';
 
@@ -22,7 +22,7 @@ export class TodosService {
    * request's trace then may show no SQL: another request's statement served it).
    */
   private readonly revisionReads = new CoalescedReads<string>();
-  private readonly listReads = new CoalescedReads<{ body: Buffer; revision: string }>();
+  private readonly listReads = new CoalescedReads<CachedList>();
 
   constructor(
     private readonly repository: TodosRepository,
@@ -34,32 +34,34 @@ export class TodosService {
    * The whole list is what pollers fetch again and again: it is served from
    * this process's cache after one query for the revision, and rendered
    * afresh only when the todos changed. A window depends on the clock and a
-   * page on its cursor, so those are always rendered.
+   * page on its cursor, so those are always rendered. No answer holds more
+   * than MAX_PAGE_SIZE todos: a table of millions cannot exhaust memory or
+   * the statement timeout; past that, the Link header names the rest.
    */
   async list(query: ListTodosQuery): Promise<TodoList> {
     const filter = { completed: query.completed, windowDays: query.window };
     if (query.limit !== undefined || query.after_id !== undefined) {
-      return this.repository.renderPage(filter, { limit: query.limit, afterId: query.after_id });
+      return this.repository.renderPage(filter, { limit: query.limit ?? MAX_PAGE_SIZE, afterId: query.after_id });
     }
     if (query.window !== undefined) {
-      const { body } = await this.repository.renderList(filter);
-      return { body };
+      const { body, nextAfterId } = await this.repository.renderList(filter, MAX_PAGE_SIZE);
+      return { body, nextAfterId };
     }
-    if (!this.config.listCache) return this.repository.renderList(filter);
+    if (!this.config.listCache) return this.repository.renderList(filter, MAX_PAGE_SIZE);
     return this.cachedList(String(query.completed), filter);
   }
 
   private async cachedList(key: string, filter: { completed?: boolean }): Promise<TodoList> {
     if (this.listCache.has(key)) {
       const revision = await this.revisionReads.read('revision', () => this.repository.revision());
-      const body = this.listCache.get(key, revision);
-      if (body !== undefined) return { body, revision };
+      const cached = this.listCache.get(key, revision);
+      if (cached !== undefined) return cached;
     }
     return this.listReads.read(key, async () => {
-      const rendered = await this.repository.renderList(filter);
-      const body = Buffer.from(rendered.body);
-      this.listCache.set(key, rendered.revision, body);
-      return { body, revision: rendered.revision };
+      const { body, revision, nextAfterId } = await this.repository.renderList(filter, MAX_PAGE_SIZE);
+      const list: CachedList = { body: Buffer.from(body), revision, nextAfterId };
+      this.listCache.set(key, list);
+      return list;
     });
   }
 

@@ -63,21 +63,13 @@ const where = (conditions: string[]) => (conditions.length ? ` WHERE ${condition
 const JSON_ARRAY = "coalesce('[' || string_agg(row_to_json(t)::text, ',' ORDER BY t.id) || ']', '[]')";
 
 /**
- * The whole (filtered) list as one JSON array text in column `body`, in
- * creation order, with the revision it reflects: one statement, one snapshot.
+ * The (filtered) list, its first `cap` todos, as one JSON array text in
+ * column `body`, in creation order, with the revision it reflects (one
+ * statement, one snapshot) and in `next_after_id` the last id when more
+ * todos match, else null.
  */
-export function listTodos(filter: ListFilter): {
-  sql: string;
-  parameters: unknown[];
-} {
-  const parameters: unknown[] = [];
-  const conditions = listConditions(filter, parameters);
-  return {
-    sql:
-      `SELECT ${REVISION} AS revision, ${JSON_ARRAY} AS body ` +
-      `FROM (SELECT ${TODO_FIELDS} FROM todos${where(conditions)}) t`,
-    parameters,
-  };
+export function listTodos(filter: ListFilter, cap: number): { sql: string; parameters: unknown[] } {
+  return listQuery(filter, { limit: cap }, true);
 }
 
 /**
@@ -85,13 +77,11 @@ export function listTodos(filter: ListFilter): {
  * `body`, and in `next_after_id` the cursor of the next page when more todos
  * match, else null.
  */
-export function listTodosPage(
-  filter: ListFilter,
-  page: ListPage,
-): {
-  sql: string;
-  parameters: unknown[];
-} {
+export function listTodosPage(filter: ListFilter, page: ListPage): { sql: string; parameters: unknown[] } {
+  return listQuery(filter, page, false);
+}
+
+function listQuery(filter: ListFilter, page: ListPage, withRevision: boolean): { sql: string; parameters: unknown[] } {
   const parameters: unknown[] = [];
   const conditions = listConditions({ ...filter, afterId: page.afterId }, parameters);
   const limit = page.limit === undefined ? '' : ` LIMIT $${parameters.push(page.limit)}`;
@@ -100,7 +90,7 @@ export function listTodosPage(
   return {
     sql:
       `WITH t AS (SELECT ${TODO_FIELDS} FROM todos${where(conditions)} ORDER BY id${limit}) ` +
-      `SELECT ${JSON_ARRAY} AS body, ` +
+      `SELECT ${withRevision ? `${REVISION} AS revision, ` : ''}${JSON_ARRAY} AS body, ` +
       `CASE WHEN EXISTS (SELECT 1 FROM todos${where(following)}) THEN max(t.id) END AS next_after_id ` +
       'FROM t',
     parameters,

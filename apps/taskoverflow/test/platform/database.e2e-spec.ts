@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { schema } from '../../src/database/schema';
+import { MAX_PAGE_SIZE } from '../../src/todos/dto/todo.schema';
 import { listTodos } from '../../src/todos/todos.sql';
 import { request } from '../support/http';
 import { requiredEnv, startTestApp, workerDatabaseUrl } from '../support/test-app';
@@ -93,7 +94,7 @@ describe('database schema', () => {
     );
     await dataSource.query('ANALYZE todos');
     const plan = async (filter: Parameters<typeof listTodos>[0]) => {
-      const { sql, parameters } = listTodos(filter);
+      const { sql, parameters } = listTodos(filter, MAX_PAGE_SIZE);
       const rows: { 'QUERY PLAN': string }[] = await dataSource.query(`EXPLAIN ${sql}`, parameters);
       return rows.map((row) => row['QUERY PLAN']).join('\n');
     };

@@ -1,5 +1,6 @@
 import { deleteAllTodos, startTestApp, type TestApp } from '../support/test-app';
 import { request } from '../support/http';
+import { MAX_PAGE_SIZE } from '../../src/todos/dto/todo.schema';
 
 /** The list's conditional requests (ETag, 304), its per-process cache and paging. */
 describe('GET /api/v1/todos: ETag, cache and paging', () => {
@@ -211,6 +212,50 @@ describe('GET /api/v1/todos: ETag, cache and paging', () => {
         expect({ query, status: answer.status }).toEqual({ query, status: 400 });
         expect(JSON.stringify(answer.json)).toContain(field);
       }
+    });
+  });
+
+  describe(`a table larger than one answer (${MAX_PAGE_SIZE} todos)`, () => {
+    // Two answers' worth and a bit: the odd ids (completed = false) alone overflow one answer.
+    const TOTAL = 2 * MAX_PAGE_SIZE + 205;
+    beforeEach(() =>
+      first.dataSource.query(
+        `INSERT INTO todos (title, completed) SELECT 'todo ' || n, n % 2 = 0 FROM generate_series(1, ${TOTAL}) AS n`,
+      ),
+    );
+
+    const ids = (json: unknown) => (json as { id: number }[]).map((todo) => todo.id);
+
+    it('answers the unpaged list with its first todos and a Link to the rest, from the cache too', async () => {
+      for (const app of [first, first, second]) {
+        const whole = await request(app.baseUrl, 'GET', '/api/v1/todos');
+        expect(whole.status).toBe(200);
+        expect(ids(whole.json)).toEqual(Array.from({ length: MAX_PAGE_SIZE }, (_, i) => i + 1));
+        expect(whole.headers.get('link')).toBe(`</api/v1/todos?after_id=${MAX_PAGE_SIZE}>; rel="next"`);
+        expect(whole.headers.get('etag')).toMatch(/^"\d+"$/);
+      }
+      const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      const nextPage = await request(first.baseUrl, 'GET', `/api/v1/todos?after_id=${MAX_PAGE_SIZE}`);
+      expect(ids(nextPage.json)).toEqual(range(MAX_PAGE_SIZE + 1, 2 * MAX_PAGE_SIZE));
+      expect(nextPage.headers.get('link')).toBe(`</api/v1/todos?after_id=${2 * MAX_PAGE_SIZE}>; rel="next"`);
+      const last = await request(first.baseUrl, 'GET', `/api/v1/todos?after_id=${2 * MAX_PAGE_SIZE}`);
+      expect(ids(last.json)).toEqual(range(2 * MAX_PAGE_SIZE + 1, TOTAL));
+      expect(last.headers.get('link')).toBeNull();
+    });
+
+    it('caps a filtered list, a window and an after_id without limit alike, keeping the filter in the Link', async () => {
+      const open = await request(first.baseUrl, 'GET', '/api/v1/todos?completed=false');
+      expect(ids(open.json)).toHaveLength(MAX_PAGE_SIZE);
+      expect(open.headers.get('link')).toBe(
+        `</api/v1/todos?completed=false&after_id=${2 * MAX_PAGE_SIZE - 1}>; rel="next"`,
+      );
+      const pages = await request(first.baseUrl, 'GET', '/api/v1/todos?after_id=0');
+      expect(ids(pages.json)).toHaveLength(MAX_PAGE_SIZE);
+      expect(pages.headers.get('link')).toBe(`</api/v1/todos?after_id=${MAX_PAGE_SIZE}>; rel="next"`);
+      await first.dataSource.query("UPDATE todos SET deadline_at = now() + interval '1 day'");
+      const due = await request(first.baseUrl, 'GET', '/api/v1/todos?window=7');
+      expect(ids(due.json)).toHaveLength(MAX_PAGE_SIZE);
+      expect(due.headers.get('link')).toBe(`</api/v1/todos?window=7&after_id=${MAX_PAGE_SIZE}>; rel="next"`);
     });
   });
 });

@@ -107,7 +107,7 @@ export const TodoIdParamsSchema = Type.Object(
 );
 export type TodoIdParams = Static<typeof TodoIdParamsSchema>;
 
-/** The largest page `limit` allows. */
+/** The largest page `limit` allows, and the most todos any list answer holds. */
 export const MAX_PAGE_SIZE = 1000;
 
 /** Bounds the date arithmetic: about 2,700 years ahead. */
@@ -129,7 +129,7 @@ export const ListTodosQuerySchema = Type.Object(
         minimum: 1,
         maximum: MAX_PAGE_SIZE,
         description:
-          'Page through the list: at most this many todos. When more follow, a `Link: <…>; rel="next"` header gives the next page. Without `limit` or `after_id` the whole list comes back.',
+          'Page through the list: at most this many todos (default and largest: 1000, with or without paging). When more follow, a `Link: <…>; rel="next"` header gives the next page.',
       }),
     ),
     after_id: Type.Optional(
