@@ -2,13 +2,15 @@
 # Application Load Balancer
 #
 # Clients reach an ALB on 80 (and 443 with a certificate) that spreads
-# requests over every healthy task, and only the ALB can reach the tasks (network.tf).
+# requests over every healthy task, and only the ALB can reach the tasks
+# (network.tf). With enable_cloudfront, clients reach CloudFront over HTTPS
+# instead, and the ALB admits only CloudFront (cloudfront.tf).
 ################################################################################
 
 resource "aws_lb" "this" {
-  #checkov:skip=CKV2_AWS_28:A WAF web ACL is billed per ACL, rule and request and needs rules tuned to the traffic: out of this module's scope. The service validates every input itself and answers malformed requests with 400/413.
+  #checkov:skip=CKV2_AWS_28:The WAF web ACL is var.enable_waf (waf.tf), off by default: it is billed per ACL, rule and request. The service limits each client's rate itself (rate_limit_max, on by default) and answers malformed requests with 400/413.
+  #checkov:skip=CKV2_AWS_76:The optional WAF (waf.tf) has AWSManagedRulesKnownBadInputsRuleSet, which holds the Log4j rules; this check also demands AWSManagedRulesAnonymousIpList, which would block clients behind VPNs and on cloud hosts (load generators included).
   #checkov:skip=CKV_AWS_150:Deletion protection is var.alb_deletion_protection, off by default: the ALB holds no data and the next apply recreates it in minutes. The database, which holds data, is protected by default (var.deletion_protection).
-  #checkov:skip=CKV_AWS_91:Access logs need an S3 bucket with an Elastic Load Balancing delivery policy, outside this module: set var.alb_access_logs_bucket to turn them on. Every request that reaches a task is logged by the service (Request finished, with its status and duration).
   name               = local.alb_name
   internal           = false
   load_balancer_type = "application"
@@ -24,7 +26,7 @@ resource "aws_lb" "this" {
   enable_deletion_protection = var.alb_deletion_protection
 
   dynamic "access_logs" {
-    for_each = var.alb_access_logs_bucket == null ? [] : [var.alb_access_logs_bucket]
+    for_each = var.enable_alb_access_logs ? [local.alb_access_logs_bucket] : []
 
     content {
       bucket  = access_logs.value
@@ -32,6 +34,9 @@ resource "aws_lb" "this" {
       enabled = true
     }
   }
+
+  # ELB checks that it may write to the bucket when logging is turned on.
+  depends_on = [aws_s3_bucket_policy.alb_logs]
 }
 
 resource "aws_lb_target_group" "this" {
@@ -69,7 +74,8 @@ resource "aws_lb_listener" "http" {
   port              = 80
   protocol          = "HTTP"
 
-  # Without a certificate, serve on 80; with one, redirect to HTTPS.
+  # Without a certificate, serve on 80 (to CloudFront only, with
+  # enable_cloudfront); with one, redirect to HTTPS.
   default_action {
     type             = local.https ? "redirect" : "forward"
     target_group_arn = local.https ? null : aws_lb_target_group.this.arn
@@ -82,6 +88,22 @@ resource "aws_lb_listener" "http" {
         protocol    = "HTTPS"
         status_code = "HTTP_301"
       }
+    }
+  }
+
+  lifecycle {
+    # API keys travel in every request's Authorization header: never over
+    # plain HTTP on the internet.
+    precondition {
+      condition     = !var.enable_api_keys || local.https || var.enable_cloudfront
+      error_message = "enable_api_keys = true needs HTTPS, or every API key would cross the internet in clear text. Either set certificate_arn to an ACM certificate for your domain (HTTPS on the ALB), or set enable_cloudfront = true (HTTPS on CloudFront's *.cloudfront.net name, no domain needed). enable_api_keys = false turns authentication off instead."
+    }
+
+    # CloudFront reaches the ALB over HTTP on 80, which a certificate turns
+    # into a redirect to HTTPS on a name CloudFront does not verify.
+    precondition {
+      condition     = !(var.enable_cloudfront && local.https)
+      error_message = "Set either certificate_arn (HTTPS on the ALB, for your domain) or enable_cloudfront (HTTPS on CloudFront, without a domain), not both."
     }
   }
 }

@@ -138,7 +138,53 @@ resource "aws_cloudwatch_dashboard" "this" {
 }
 
 ################################################################################
-# Alarms (actions: alarm_sns_topic_arn, when set)
+# Metrics from the service's log: one count per Request finished line that
+# matches, in the namespace TaskOverflow/<name>, without dimensions (each
+# dimension value would be a metric of its own, billed as such).
+################################################################################
+
+locals {
+  metric_namespace = "TaskOverflow/${local.name}"
+
+  log_metrics = {
+    unauthorized = {
+      metric_name = "Unauthorized401"
+      pattern     = "{ $.message = \"Request finished\" && $.status_code = 401 }"
+      threshold   = var.alarm_unauthorized_per_minute
+      description = "More than ${var.alarm_unauthorized_per_minute} requests a minute answered 401 (missing or wrong API key) in 3 of 5 minutes: key guessing, or a client still using a key removed by a rotation."
+    }
+    rate_limited = {
+      metric_name = "RateLimited429"
+      pattern     = "{ $.message = \"Request finished\" && $.status_code = 429 }"
+      threshold   = var.alarm_rate_limited_per_minute
+      description = "More than ${var.alarm_rate_limited_per_minute} requests a minute answered 429 (over RATE_LIMIT_MAX) in 3 of 5 minutes: a client flooding the API, or a limit too low for real traffic."
+    }
+    deletes = {
+      metric_name = "SuccessfulDeletes"
+      pattern     = "{ $.message = \"Request finished\" && $.method = \"DELETE\" && $.status_code >= 200 && $.status_code < 300 }"
+      threshold   = var.alarm_deletes_per_minute
+      description = "More than ${var.alarm_deletes_per_minute} successful DELETE requests a minute in 3 of 5 minutes: mass deletion, e.g. with a leaked API key (rotate the keys)."
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_metric_filter" "requests" {
+  for_each = local.log_metrics
+
+  name           = "${local.name}-${each.value.metric_name}"
+  log_group_name = aws_cloudwatch_log_group.service.name
+  pattern        = each.value.pattern
+
+  metric_transformation {
+    name      = each.value.metric_name
+    namespace = local.metric_namespace
+    value     = "1"
+    unit      = "Count"
+  }
+}
+
+################################################################################
+# Alarms (actions: the alarm SNS topic, sns.tf)
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "target_5xx_rate" {
@@ -225,6 +271,53 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
   evaluation_periods  = 3
   datapoints_to_alarm = 3
   treat_missing_data  = "notBreaching"
+
+  alarm_actions = local.alarm_actions
+  ok_actions    = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "requests" {
+  for_each = local.log_metrics
+
+  alarm_name        = "${local.name}-${each.value.metric_name}"
+  alarm_description = each.value.description
+
+  namespace   = local.metric_namespace
+  metric_name = aws_cloudwatch_log_metric_filter.requests[each.key].metric_transformation[0].name
+  period      = 60
+  statistic   = "Sum"
+
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  treat_missing_data  = "notBreaching" # no matching line in a minute: none of these
+
+  alarm_actions = local.alarm_actions
+  ok_actions    = local.alarm_actions
+}
+
+locals {
+  # 10 % of the initial storage by default; RDS storage autoscaling grows the
+  # disk at about that point too, so the alarm lasts only when it cannot.
+  db_free_storage_alarm_bytes = coalesce(var.alarm_db_free_storage_bytes, floor(var.db_allocated_storage * 1073741824 / 10))
+}
+
+resource "aws_cloudwatch_metric_alarm" "db_free_storage" {
+  alarm_name        = "${local.name}-db-free-storage"
+  alarm_description = "Database FreeStorageSpace below ${local.db_free_storage_alarm_bytes} bytes for 10 minutes: a full disk stops every write."
+
+  namespace   = "AWS/RDS"
+  metric_name = "FreeStorageSpace"
+  dimensions  = { DBInstanceIdentifier = aws_db_instance.this.identifier }
+  period      = 300
+  statistic   = "Minimum"
+
+  comparison_operator = "LessThanThreshold"
+  threshold           = local.db_free_storage_alarm_bytes
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  treat_missing_data  = "missing"
 
   alarm_actions = local.alarm_actions
   ok_actions    = local.alarm_actions

@@ -39,6 +39,20 @@ locals {
     { name = "WEB_CONCURRENCY", value = tostring(var.web_concurrency) },
   ]
 
+  # Behind CloudFront a request passes two proxies (CloudFront, then the ALB),
+  # each appending to X-Forwarded-For: the client is the second address from
+  # the right. Trusting one hop more or less would key the rate limit on a
+  # CloudFront address or on whatever a client writes in the header.
+  container_environment_proxy = [
+    { name = "TRUST_PROXY_HOPS", value = tostring(var.enable_cloudfront ? 2 : 1) },
+  ]
+
+  # Per client IP, per Node process; omitted when 0 (the service's "no limit").
+  container_environment_rate_limit = [
+    { name = "RATE_LIMIT_MAX", value = tostring(var.rate_limit_max) },
+    { name = "RATE_LIMIT_WINDOW_MS", value = "60000" },
+  ]
+
   # Optional: the service also ships its logs itself (see iam.tf for the task
   # role's permissions on that group).
   container_environment_self_shipping = [
@@ -47,15 +61,27 @@ locals {
 
   container_environment = concat(
     local.container_environment_always,
+    local.container_environment_proxy,
+    var.rate_limit_max > 0 ? local.container_environment_rate_limit : [],
     local.self_shipping_logs ? local.container_environment_self_shipping : [],
   )
 
-  # The password never appears in Terraform, the task definition or the
-  # environment list: ECS reads the "password" key of the secret RDS manages
-  # and injects it at start-up (execution role, see iam.tf).
-  container_secrets = [
+  # Secrets never appear in Terraform, the task definition or the environment
+  # list: ECS reads them from Secrets Manager at task start (execution role,
+  # see iam.tf). DB_PASSWORD is the "password" key of the secret RDS manages.
+  container_secrets_always = [
     { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.this.master_user_secret[0].secret_arn}:password::" },
   ]
+
+  # The whole secret string, "key" or "old,new" (secrets.tf).
+  container_secrets_api_keys = [
+    { name = "API_KEYS", valueFrom = one(aws_secretsmanager_secret.api_keys[*].arn) },
+  ]
+
+  container_secrets = concat(
+    local.container_secrets_always,
+    var.enable_api_keys ? local.container_secrets_api_keys : [],
+  )
 
   container_definition = {
     name      = local.container_name
@@ -151,7 +177,7 @@ resource "aws_ecs_cluster" "this" {
 }
 
 resource "aws_ecs_task_definition" "this" {
-  #checkov:skip=CKV_AWS_249:Two distinct roles are created by default (aws_iam_role.execution and .task, iam.tf, tested). They are the same role only with var.existing_iam_role_name, for AWS Academy, where iam:CreateRole is denied and LabRole is all there is.
+  #checkov:skip=CKV_AWS_249:By default the tasks get no task role at all, and a task role of their own (aws_iam_role.task) with log self-shipping (iam.tf, tested). Both are LabRole only with var.existing_iam_role_name and self-shipping, for AWS Academy, where iam:CreateRole is denied.
   count = local.deploy_service ? 1 : 0
 
   family                   = local.name

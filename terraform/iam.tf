@@ -5,21 +5,25 @@
 #   - the task execution role, used by ECS itself to start a task: pull the
 #     image from this ECR repository, write to the service's log group, and read
 #     the database password from the RDS-managed secret (injected as
-#     DB_PASSWORD), decrypting it with var.kms_key_arn when that is set;
-#   - the task role, used by the service's own code: nothing at all, unless
-#     self_shipping_log_group_name is set, then logs:CreateLogGroup,
-#     CreateLogStream and PutLogEvents on that one group.
+#     DB_PASSWORD) and the API keys secret (API_KEYS), decrypting them with
+#     var.kms_key_arn when that is set;
+#   - the task role, used by the service's own code: only when
+#     self_shipping_log_group_name is set, with logs:CreateLogGroup,
+#     CreateLogStream and PutLogEvents on that one group. Otherwise the tasks
+#     get no role at all (task_role_arn = null): the service makes no AWS
+#     call, so its code holds no AWS credentials to steal.
 #
 # existing_iam_role_name (e.g. "LabRole" in AWS Academy Learner Lab, where
-# iam:CreateRole is denied) uses that role for both instead; its permissions
-# are then whatever the lab grants.
+# iam:CreateRole is denied) uses that role instead, as execution role and,
+# with self-shipping only, as task role; its permissions are then whatever
+# the lab grants.
 ################################################################################
 
 locals {
   create_iam_roles = var.existing_iam_role_name == null
 
   execution_role_arn = local.create_iam_roles ? aws_iam_role.execution[0].arn : data.aws_iam_role.existing[0].arn
-  task_role_arn      = local.create_iam_roles ? aws_iam_role.task[0].arn : data.aws_iam_role.existing[0].arn
+  task_role_arn      = !local.self_shipping_logs ? null : local.create_iam_roles ? aws_iam_role.task[0].arn : data.aws_iam_role.existing[0].arn
 
   self_shipping_log_group_arn = local.self_shipping_logs ? "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${var.self_shipping_log_group_name}" : null
 }
@@ -90,7 +94,18 @@ data "aws_iam_policy_document" "execution" {
     resources = [aws_db_instance.this.master_user_secret[0].secret_arn]
   }
 
-  # By default the secret is encrypted with the AWS managed key
+  # API_KEYS, with enable_api_keys only.
+  dynamic "statement" {
+    for_each = aws_secretsmanager_secret.api_keys[*].arn
+
+    content {
+      sid       = "ReadApiKeysSecret"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [statement.value]
+    }
+  }
+
+  # By default the secrets are encrypted with the AWS managed key
   # aws/secretsmanager, whose key policy already lets Secrets Manager decrypt
   # for callers in the account: no statement is needed. With var.kms_key_arn,
   # the role may decrypt with that one key, and only through Secrets Manager.
@@ -98,7 +113,7 @@ data "aws_iam_policy_document" "execution" {
     for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 
     content {
-      sid       = "DecryptDatabaseSecret"
+      sid       = "DecryptSecrets"
       actions   = ["kms:Decrypt"]
       resources = [statement.value]
 
@@ -124,10 +139,10 @@ resource "aws_iam_role_policy" "execution" {
 ################################################################################
 
 resource "aws_iam_role" "task" {
-  count = local.create_iam_roles ? 1 : 0
+  count = local.create_iam_roles && local.self_shipping_logs ? 1 : 0
 
   name               = "${local.name}-task"
-  description        = "ECS task role of ${local.name}: the service's own AWS calls (log self-shipping only)"
+  description        = "ECS task role of ${local.name}: log self-shipping, the service's only AWS calls"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume_role.json
 }
 

@@ -22,7 +22,6 @@ locals {
   deploy_service      = var.image_tag != null
   https               = var.certificate_arn != null
   self_shipping_logs  = var.self_shipping_log_group_name != null
-  alarm_actions       = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
   query_name_prefix   = "${local.name}/"
   postgres_major      = split(".", var.engine_version)[0]
   db_parameter_family = "postgres${local.postgres_major}"

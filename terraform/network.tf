@@ -187,7 +187,8 @@ resource "aws_route_table_association" "private" {
 }
 
 ################################################################################
-# Security groups: internet -> ALB (80/443) -> tasks (6400) -> database (5432).
+# Security groups: internet -> ALB (80/443; CloudFront only with
+# enable_cloudfront) -> tasks (6400) -> database (5432).
 # Rules are separate aws_vpc_security_group_*_rule resources; a security group
 # without inline rules loses AWS's default allow-all egress, so every flow out
 # is listed here too. No rule anywhere opens port 22: there is no SSH.
@@ -210,6 +211,8 @@ resource "aws_security_group" "alb" {
 
 resource "aws_vpc_security_group_ingress_rule" "alb_http_ipv4" {
   #checkov:skip=CKV_AWS_260:The public load balancer's HTTP listener, open to the internet on purpose: it serves the API, or only redirects to HTTPS when certificate_arn is set. Only the ALB's group has a rule from 0.0.0.0/0 (tested).
+  count = var.enable_cloudfront ? 0 : 1
+
   security_group_id = aws_security_group.alb.id
   description       = "HTTP from the internet (redirected to HTTPS when a certificate is set)"
   ip_protocol       = "tcp"
@@ -219,12 +222,38 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http_ipv4" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_http_ipv6" {
+  count = var.enable_cloudfront ? 0 : 1
+
   security_group_id = aws_security_group.alb.id
   description       = "HTTP from the internet over IPv6"
   ip_protocol       = "tcp"
   from_port         = 80
   to_port           = 80
   cidr_ipv6         = "::/0"
+}
+
+# With enable_cloudfront, port 80 admits CloudFront only (cloudfront.tf), so
+# clients cannot bypass its HTTPS. The prefix list counts as about 55 rules
+# against the group's quota of 60 inbound rules; the group has no other.
+resource "aws_vpc_security_group_ingress_rule" "alb_http_from_cloudfront" {
+  count = var.enable_cloudfront ? 1 : 0
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTP from CloudFront's origin-facing servers only"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront[0].id
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.alb_http_ipv4
+  to   = aws_vpc_security_group_ingress_rule.alb_http_ipv4[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.alb_http_ipv6
+  to   = aws_vpc_security_group_ingress_rule.alb_http_ipv6[0]
 }
 
 resource "aws_vpc_security_group_ingress_rule" "alb_https_ipv4" {

@@ -1,6 +1,31 @@
 output "endpoint_url" {
-  description = "Base URL of the service (the ALB's DNS name); the API is under /api/v1, e.g. <endpoint_url>/api/v1/todos. With certificate_arn, point your domain at alb_dns_name and use https://<domain>. Set k6's ENDPOINT to this."
-  value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
+  description = "Base URL clients use; the API is under /api/v1, e.g. <endpoint_url>/api/v1/todos. With enable_cloudfront, https://<id>.cloudfront.net; otherwise the ALB's DNS name (with certificate_arn, point your domain at alb_dns_name and use https://<domain>). Set k6's ENDPOINT to this."
+  value       = var.enable_cloudfront ? "https://${aws_cloudfront_distribution.this[0].domain_name}" : "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
+}
+
+output "cloudfront_url" {
+  description = "With enable_cloudfront: https://<id>.cloudfront.net, the HTTPS URL in front of the ALB (the ALB itself then answers CloudFront only). null without."
+  value       = var.enable_cloudfront ? "https://${aws_cloudfront_distribution.this[0].domain_name}" : null
+}
+
+output "api_keys_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding API_KEYS (its value is never in Terraform), or null with enable_api_keys = false."
+  value       = one(aws_secretsmanager_secret.api_keys[*].arn)
+}
+
+output "api_keys_secret_name" {
+  description = "Name of the Secrets Manager secret holding API_KEYS, or null with enable_api_keys = false."
+  value       = one(aws_secretsmanager_secret.api_keys[*].name)
+}
+
+output "api_keys_set_command" {
+  description = "Sets the API keys to the shell variable API_KEYS: one key, or \"old,new\" while rotating (each at least 32 characters, e.g. openssl rand -hex 32). Running tasks keep the keys they started with: run api_keys_rollout_command after each change. null with enable_api_keys = false."
+  value       = var.enable_api_keys ? "aws secretsmanager put-secret-value --region ${local.region} --secret-id ${aws_secretsmanager_secret.api_keys[0].arn} --secret-string \"$API_KEYS\"" : null
+}
+
+output "api_keys_rollout_command" {
+  description = "Replaces the running tasks (rolling, no downtime) so that they read the API keys again; needed after api_keys_set_command."
+  value       = "aws ecs update-service --region ${local.region} --cluster ${aws_ecs_cluster.this.name} --service ${local.service_name} --force-new-deployment"
 }
 
 output "alb_dns_name" {
@@ -76,12 +101,31 @@ output "dashboard_url" {
 }
 
 output "alarm_names" {
-  description = "CloudWatch alarms: target 5XX rate, p99 latency, unhealthy targets."
-  value = [
-    aws_cloudwatch_metric_alarm.target_5xx_rate.alarm_name,
-    aws_cloudwatch_metric_alarm.p99_latency.alarm_name,
-    aws_cloudwatch_metric_alarm.unhealthy_hosts.alarm_name,
-  ]
+  description = "CloudWatch alarms: target 5XX rate, p99 latency, unhealthy targets, database free storage, and from the service's log 401s, 429s and successful DELETEs."
+  value = concat(
+    [
+      aws_cloudwatch_metric_alarm.target_5xx_rate.alarm_name,
+      aws_cloudwatch_metric_alarm.p99_latency.alarm_name,
+      aws_cloudwatch_metric_alarm.unhealthy_hosts.alarm_name,
+      aws_cloudwatch_metric_alarm.db_free_storage.alarm_name,
+    ],
+    [for alarm in aws_cloudwatch_metric_alarm.requests : alarm.alarm_name],
+  )
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic every alarm notifies (the created one, or alarm_sns_topic_arn): subscribe more endpoints to it."
+  value       = local.alarm_topic_arn
+}
+
+output "alb_access_logs_bucket" {
+  description = "S3 bucket holding the ALB's access logs (under <name>/AWSLogs/), or null with enable_alb_access_logs = false."
+  value       = var.enable_alb_access_logs ? local.alb_access_logs_bucket : null
+}
+
+output "waf_web_acl_arn" {
+  description = "ARN of the WAF web ACL on the ALB, or null without enable_waf."
+  value       = one(aws_wafv2_web_acl.this[*].arn)
 }
 
 output "db_address" {

@@ -261,6 +261,55 @@ variable "self_shipping_log_group_name" {
 }
 
 ################################################################################
+# API keys and request limits
+################################################################################
+
+variable "enable_api_keys" {
+  type        = bool
+  description = "Require Authorization: Bearer <key> on every /api/v1 route except the health checks: the service gets API_KEYS from a Secrets Manager secret this module creates (its value is set outside Terraform, see the api_keys_set_command output; tasks do not start until it is). Needs HTTPS: certificate_arn or enable_cloudfront (checked at plan time). false leaves the API open to anyone who can reach it."
+  default     = true
+}
+
+variable "api_keys_recovery_window_days" {
+  type        = number
+  description = "Days a deleted API keys secret can still be restored (aws secretsmanager restore-secret) before Secrets Manager erases it: 7 to 30, or 0 to erase it at once on destroy."
+  default     = 7
+
+  validation {
+    condition     = var.api_keys_recovery_window_days == 0 || (var.api_keys_recovery_window_days >= 7 && var.api_keys_recovery_window_days <= 30 && floor(var.api_keys_recovery_window_days) == var.api_keys_recovery_window_days)
+    error_message = "api_keys_recovery_window_days must be 0 or a whole number from 7 to 30."
+  }
+}
+
+variable "rate_limit_max" {
+  type        = number
+  description = "RATE_LIMIT_MAX: requests per client IP per minute per Node process (RATE_LIMIT_WINDOW_MS = 60000), answered 429 beyond it; the health checks are exempt. The fleet-wide ceiling per client is this x web_concurrency x tasks. 0 turns the limit off. A load test from one host sends everything from one IP: raise it, or set 0, for that test."
+  default     = 1200
+
+  validation {
+    condition     = var.rate_limit_max >= 0 && var.rate_limit_max <= 1000000 && floor(var.rate_limit_max) == var.rate_limit_max
+    error_message = "rate_limit_max must be a whole number from 0 (off) to 1000000."
+  }
+}
+
+variable "enable_waf" {
+  type        = bool
+  description = "An AWS WAF web ACL on the ALB: a rate-based rule per client IP (waf_rate_limit_per_5_minutes, fleet-wide, unlike rate_limit_max) and AWS's Known bad inputs managed rule group. Billed per ACL, rule and million requests. Not with enable_cloudfront (the ALB would see CloudFront's addresses, not the clients'; checked at plan time)."
+  default     = false
+}
+
+variable "waf_rate_limit_per_5_minutes" {
+  type        = number
+  description = "With enable_waf: requests one client IP may send in any 5 minutes, across all tasks, before WAF blocks it (403) until its rate falls back under the limit."
+  default     = 6000
+
+  validation {
+    condition     = var.waf_rate_limit_per_5_minutes >= 100 && var.waf_rate_limit_per_5_minutes <= 2000000000 && floor(var.waf_rate_limit_per_5_minutes) == var.waf_rate_limit_per_5_minutes
+    error_message = "waf_rate_limit_per_5_minutes must be a whole number from 100 (WAF's minimum) to 2000000000."
+  }
+}
+
+################################################################################
 # Autoscaling
 ################################################################################
 
@@ -342,7 +391,7 @@ variable "scale_in_cooldown_seconds" {
 
 variable "certificate_arn" {
   type        = string
-  description = "ACM certificate ARN for an HTTPS listener on 443; HTTP on 80 then redirects to HTTPS. null serves HTTP only on 80."
+  description = "ACM certificate ARN (for your domain, in the ALB's Region) for an HTTPS listener on 443; HTTP on 80 then redirects to HTTPS. null serves HTTP only on 80, which enable_api_keys refuses unless enable_cloudfront is on."
   default     = null
 
   validation {
@@ -362,15 +411,55 @@ variable "ssl_policy" {
   }
 }
 
+variable "enable_cloudfront" {
+  type        = bool
+  description = "Put a CloudFront distribution in front of the ALB and serve clients HTTPS on its *.cloudfront.net name with CloudFront's default certificate: HTTPS without a domain of your own. CloudFront reaches the ALB over HTTP on 80, which then admits only CloudFront's origin-facing addresses (AWS managed prefix list). Not together with certificate_arn (checked at plan time)."
+  default     = false
+}
+
+variable "cloudfront_price_class" {
+  type        = string
+  description = "With enable_cloudfront: the edge locations serving clients. PriceClass_100 (North America and Europe) is the cheapest; PriceClass_All is every edge location."
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.cloudfront_price_class)
+    error_message = "cloudfront_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "enable_alb_access_logs" {
+  type        = bool
+  description = "Write the load balancer's access logs (every request, also those the ALB answers itself: 4XX/5XX it generates, WAF blocks) to S3 under the prefix <name>/. By default into a bucket this module creates (SSE-S3, no public access, expiring after alb_access_logs_retention_days)."
+  default     = true
+}
+
 variable "alb_access_logs_bucket" {
   type        = string
-  description = "S3 bucket for the load balancer's access logs (under the prefix <name>/); its bucket policy must let Elastic Load Balancing write there. null (default) keeps them off: every request that reaches a task is logged by the service itself (Request finished)."
+  description = "With enable_alb_access_logs: an existing S3 bucket to write the access logs to instead of creating one; its bucket policy must let Elastic Load Balancing write there, and its encryption must be SSE-S3. null (default) creates the bucket."
   default     = null
 
   validation {
     condition     = var.alb_access_logs_bucket == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.alb_access_logs_bucket))
     error_message = "alb_access_logs_bucket must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens), or null."
   }
+}
+
+variable "alb_access_logs_retention_days" {
+  type        = number
+  description = "Days the created access logs bucket keeps each log file before S3 deletes it."
+  default     = 90
+
+  validation {
+    condition     = var.alb_access_logs_retention_days >= 1 && var.alb_access_logs_retention_days <= 3650 && floor(var.alb_access_logs_retention_days) == var.alb_access_logs_retention_days
+    error_message = "alb_access_logs_retention_days must be a whole number from 1 to 3650."
+  }
+}
+
+variable "alb_access_logs_force_destroy" {
+  type        = bool
+  description = "Let terraform destroy delete the created access logs bucket while it still holds logs. false (safe default) makes destroy fail until the logs are deleted or this is set to true and applied."
+  default     = false
 }
 
 variable "alb_deletion_protection" {
@@ -519,7 +608,7 @@ variable "performance_insights_enabled" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "Customer managed KMS key (ARN) for the database's storage, its Performance Insights data and its master user secret, and for both CloudWatch log groups; the execution role may then decrypt with it, through Secrets Manager only. Its key policy must let CloudWatch Logs (logs.<region>.amazonaws.com) use it. null (default): the same resources are still encrypted, with AWS managed keys (aws/rds, aws/secretsmanager) and CloudWatch Logs' own encryption. Set it before the first apply: RDS cannot change a storage key, so changing it later replaces the database (which deletion_protection refuses)."
+  description = "Customer managed KMS key (ARN) for the database's storage, its Performance Insights data and its master user secret, for both CloudWatch log groups, the API keys secret and the alarm SNS topic (its key policy must then also let cloudwatch.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt); the execution role may then decrypt with it, through Secrets Manager only. Its key policy must let CloudWatch Logs (logs.<region>.amazonaws.com) use it. null (default): the same resources are still encrypted, with AWS managed keys (aws/rds, aws/secretsmanager) and CloudWatch Logs' own encryption. Set it before the first apply: RDS cannot change a storage key, so changing it later replaces the database (which deletion_protection refuses)."
   default     = null
 
   validation {
@@ -545,12 +634,23 @@ variable "log_retention_days" {
 
 variable "alarm_sns_topic_arn" {
   type        = string
-  description = "SNS topic notified when an alarm fires and when it recovers; null creates the alarms without actions (they still show in the console)."
+  description = "An existing SNS topic to notify when an alarm fires and when it recovers, used instead of the topic this module creates (null, default: an encrypted topic named <name>-alarms). Its policy must let CloudWatch publish, and its key policy, if encrypted, let cloudwatch.amazonaws.com use the key."
   default     = null
 
   validation {
     condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:", var.alarm_sns_topic_arn))
     error_message = "alarm_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:...), or null."
+  }
+}
+
+variable "alarm_email" {
+  type        = string
+  description = "E-mail address subscribed to the alarm topic (the created one, or alarm_sns_topic_arn). AWS sends a confirmation message first: alarms reach the address only once the link in it is followed. null subscribes nobody."
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null ? true : can(regex("^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", var.alarm_email))
+    error_message = "alarm_email must be an e-mail address (name@example.com), or null."
   }
 }
 
@@ -573,5 +673,49 @@ variable "alarm_p99_latency_seconds" {
   validation {
     condition     = var.alarm_p99_latency_seconds > 0 && var.alarm_p99_latency_seconds <= 60
     error_message = "alarm_p99_latency_seconds must be above 0 and at most 60."
+  }
+}
+
+variable "alarm_unauthorized_per_minute" {
+  type        = number
+  description = "Alarm when more than this many requests a minute are answered 401 (missing or wrong API key) in 3 of 5 minutes: someone guessing keys, or a client still using a key removed by a rotation. From the service's Request finished log lines."
+  default     = 60
+
+  validation {
+    condition     = var.alarm_unauthorized_per_minute >= 1 && floor(var.alarm_unauthorized_per_minute) == var.alarm_unauthorized_per_minute
+    error_message = "alarm_unauthorized_per_minute must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_rate_limited_per_minute" {
+  type        = number
+  description = "Alarm when more than this many requests a minute are answered 429 (over rate_limit_max) in 3 of 5 minutes: a client flooding the API, or a limit too low for real traffic. From the service's Request finished log lines."
+  default     = 60
+
+  validation {
+    condition     = var.alarm_rate_limited_per_minute >= 1 && floor(var.alarm_rate_limited_per_minute) == var.alarm_rate_limited_per_minute
+    error_message = "alarm_rate_limited_per_minute must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_deletes_per_minute" {
+  type        = number
+  description = "Alarm when more than this many DELETE requests a minute succeed (2XX) in 3 of 5 minutes: mass deletion, e.g. with a leaked API key. From the service's Request finished log lines; a load test deleting todos may trip it."
+  default     = 300
+
+  validation {
+    condition     = var.alarm_deletes_per_minute >= 1 && floor(var.alarm_deletes_per_minute) == var.alarm_deletes_per_minute
+    error_message = "alarm_deletes_per_minute must be a whole number of at least 1."
+  }
+}
+
+variable "alarm_db_free_storage_bytes" {
+  type        = number
+  description = "Alarm when the database's FreeStorageSpace stays below this many bytes for 10 minutes. null (default) is 10 % of db_allocated_storage. Storage autoscaling (db_max_allocated_storage) grows the disk at about that point, so a lasting alarm means it could not: at its ceiling, or within 6 hours of the last growth."
+  default     = null
+
+  validation {
+    condition     = var.alarm_db_free_storage_bytes == null ? true : var.alarm_db_free_storage_bytes >= 1
+    error_message = "alarm_db_free_storage_bytes must be at least 1 byte, or null."
   }
 }

@@ -12,6 +12,9 @@ import {
   local,
   variable,
   validations,
+  evaluate,
+  Ref,
+  tf,
   terraformDir,
   useTerraformModule,
   type Json,
@@ -134,10 +137,8 @@ describe('CloudWatch', () => {
     expect(str(log?.query)).toMatch(/^SOURCE '<log_group>' \| filter message = "Request finished" \|/);
   });
 
-  it('alarms on the target 5XX rate, p99 latency and unhealthy targets, notifying the optional SNS topic', () => {
-    const alarms = resources('aws_cloudwatch_metric_alarm');
-    const list = Object.values(alarms);
-    expect(list).toHaveLength(3);
+  it('alarms on the target 5XX rate, p99 latency and unhealthy targets', () => {
+    const list = Object.values(resources('aws_cloudwatch_metric_alarm'));
 
     const rate = list.find((a) => a.metric_query !== undefined);
     expect(rate).toBeDefined();
@@ -158,9 +159,163 @@ describe('CloudWatch', () => {
 
     const unhealthy = list.find((a) => a.metric_name === 'UnHealthyHostCount');
     expect(unhealthy?.namespace).toBe('AWS/ApplicationELB');
+  });
 
-    for (const alarm of list) expect(alarm.alarm_actions).toBe('${local.alarm_actions}');
-    expect(local('alarm_actions')).toBe('${var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]}');
+  it('points every alarm, old and new, at the alarm topic when it fires and when it recovers', () => {
+    const alarms = Object.entries(resources('aws_cloudwatch_metric_alarm'));
+    expect(alarms.map(([id]) => id).sort()).toEqual([
+      'db_free_storage',
+      'p99_latency',
+      'requests',
+      'target_5xx_rate',
+      'unhealthy_hosts',
+    ]);
+    for (const [id, alarm] of alarms) {
+      expect({ id, alarm: alarm.alarm_actions, ok: alarm.ok_actions }).toEqual({
+        id,
+        alarm: '${local.alarm_actions}',
+        ok: '${local.alarm_actions}',
+      });
+    }
+    expect(local('alarm_actions')).toEqual(['${local.alarm_topic_arn}']);
+    // The output names every alarm resource.
+    const names = str(tf().output.alarm_names.value);
+    for (const [id] of alarms) {
+      expect(names).toMatch(new RegExp(`aws_cloudwatch_metric_alarm\\.${id}\\b`));
+    }
+    expect(names).toContain('[for alarm in aws_cloudwatch_metric_alarm.requests : alarm.alarm_name]');
+  });
+});
+
+describe('the alarm topic', () => {
+  it.each([
+    { given: null, created: true, topic: 'aws_sns_topic.alarms[0].arn' },
+    { given: 'arn:aws:sns:us-east-1:123456789012:alerts', created: false, topic: null },
+  ])('is created, encrypted, unless alarm_sns_topic_arn is given ($given)', ({ given, created, topic }) => {
     expect(variable('alarm_sns_topic_arn').default).toBeNull();
+    const bindings = { 'var.alarm_sns_topic_arn': given, 'var.kms_key_arn': null };
+    expect(evaluate(local('create_alarm_topic'), bindings)).toBe(created);
+    const withTopic = { ...bindings, 'local.create_alarm_topic': created };
+    expect(evaluate(resource('aws_sns_topic', 'alarms').count, withTopic)).toBe(created ? 1 : 0);
+    // The given topic is used instead, not as well: one notification per alarm change.
+    expect(evaluate(local('alarm_topic_arn'), withTopic)).toEqual(topic === null ? given : new Ref(topic));
+  });
+
+  it("is encrypted with a customer managed key CloudWatch may use (aws/sns would silence every alarm), or kms_key_arn's", () => {
+    const topic = resource('aws_sns_topic', 'alarms');
+    expect(topic.kms_master_key_id).toBe(
+      '${local.create_alarm_topic_key ? aws_kms_key.alarms[0].arn : var.kms_key_arn}',
+    );
+    expect(local('create_alarm_topic_key')).toBe('${local.create_alarm_topic && var.kms_key_arn == null}');
+    const key = resource('aws_kms_key', 'alarms');
+    expect(key.count).toBe('${local.create_alarm_topic_key ? 1 : 0}');
+    expect(key.enable_key_rotation).toBe(true);
+    // jsonencode({...}) as hcl2json writes it: the CloudWatch statement's principal and actions.
+    const policy = str(key.policy);
+    expect(policy).toMatch(/Principal\s*=\s*\{\s*Service\s*=\s*"cloudwatch\.amazonaws\.com"\s*\}/);
+    expect(policy).toMatch(/Action\s*=\s*\["kms:Decrypt", "kms:GenerateDataKey\*"\]/);
+    expect(policy).toMatch(/"aws:SourceAccount"\s*=\s*local\.account_id/);
+    expect(policy).not.toMatch(/Principal\s*=\s*"\*"|AWS\s*=\s*"\*"/);
+    expect(str(variable('kms_key_arn').description)).toContain('cloudwatch.amazonaws.com');
+  });
+
+  it('subscribes alarm_email, validated as an address, when given', () => {
+    expect(variable('alarm_email')).toMatchObject({ type: '${string}', default: null });
+    const subscription = resource('aws_sns_topic_subscription', 'alarm_email');
+    expect(subscription).toMatchObject({
+      count: '${var.alarm_email == null ? 0 : 1}',
+      topic_arn: '${local.alarm_topic_arn}',
+      protocol: 'email',
+      endpoint: '${var.alarm_email}',
+    });
+    const [condition] = validations('alarm_email');
+    const pattern = /regex\("(.+)", var\.alarm_email\)/.exec(condition)?.[1];
+    expect(pattern).toBeDefined();
+    const address = new RegExp(JSON.parse(`"${pattern!}"`) as string);
+    for (const good of ['sre@example.com', 'on-call+taskoverflow@ops.example.co.uk']) expect(good).toMatch(address);
+    for (const bad of ['sre', 'sre@', '@example.com', 'sre@example', 'a b@example.com'])
+      expect(bad).not.toMatch(address);
+  });
+
+  it('is an output, for more subscriptions', () => {
+    expect(tf().output.alarm_topic_arn.value).toBe('${local.alarm_topic_arn}');
+  });
+});
+
+describe("alarms from the service's log", () => {
+  const expected = {
+    unauthorized: {
+      pattern: '{ $.message = "Request finished" && $.status_code = 401 }',
+      variable: 'alarm_unauthorized_per_minute',
+    },
+    rate_limited: {
+      pattern: '{ $.message = "Request finished" && $.status_code = 429 }',
+      variable: 'alarm_rate_limited_per_minute',
+    },
+    deletes: {
+      pattern:
+        '{ $.message = "Request finished" && $.method = "DELETE" && $.status_code >= 200 && $.status_code < 300 }',
+      variable: 'alarm_deletes_per_minute',
+    },
+  };
+
+  it('count 401s, 429s and successful DELETEs from the Request finished lines, in a namespace per service', () => {
+    const metrics = obj(local('log_metrics'));
+    expect(Object.keys(metrics).sort()).toEqual(Object.keys(expected).sort());
+    for (const [key, { pattern, variable: name }] of Object.entries(expected)) {
+      expect({ key, pattern: obj(metrics[key]).pattern }).toEqual({ key, pattern });
+      expect({ key, threshold: obj(metrics[key]).threshold }).toEqual({ key, threshold: `\${var.${name}}` });
+      expect(variable(name).type).toBe('${number}');
+      expect(variable(name).default).toBeGreaterThanOrEqual(1);
+      expect(validations(name)).toHaveLength(1);
+    }
+    const filter = resource('aws_cloudwatch_log_metric_filter', 'requests');
+    expect(filter).toMatchObject({
+      for_each: '${local.log_metrics}',
+      log_group_name: '${aws_cloudwatch_log_group.service.name}',
+      pattern: '${each.value.pattern}',
+    });
+    expect(block(filter, 'metric_transformation')).toMatchObject({
+      name: '${each.value.metric_name}',
+      namespace: '${local.metric_namespace}',
+      value: '1',
+    });
+    expect(local('metric_namespace')).toBe('TaskOverflow/${local.name}');
+  });
+
+  it('alarm on each count per minute above its threshold in 3 of 5 minutes, silent without traffic', () => {
+    const alarm = resource('aws_cloudwatch_metric_alarm', 'requests');
+    expect(alarm).toMatchObject({
+      for_each: '${local.log_metrics}',
+      namespace: '${local.metric_namespace}',
+      metric_name: '${aws_cloudwatch_log_metric_filter.requests[each.key].metric_transformation[0].name}',
+      statistic: 'Sum',
+      period: 60,
+      comparison_operator: 'GreaterThanThreshold',
+      threshold: '${each.value.threshold}',
+      evaluation_periods: 5,
+      datapoints_to_alarm: 3,
+      treat_missing_data: 'notBreaching',
+    });
+  });
+});
+
+describe('the database free storage alarm', () => {
+  it('fires below alarm_db_free_storage_bytes, 10 % of db_allocated_storage in bytes by default', () => {
+    const alarm = resource('aws_cloudwatch_metric_alarm', 'db_free_storage');
+    expect(alarm).toMatchObject({
+      namespace: 'AWS/RDS',
+      metric_name: 'FreeStorageSpace',
+      dimensions: { DBInstanceIdentifier: '${aws_db_instance.this.identifier}' },
+      statistic: 'Minimum',
+      comparison_operator: 'LessThanThreshold',
+      threshold: '${local.db_free_storage_alarm_bytes}',
+    });
+    expect(variable('alarm_db_free_storage_bytes')).toMatchObject({ type: '${number}', default: null });
+    expect(local('db_free_storage_alarm_bytes')).toBe(
+      '${coalesce(var.alarm_db_free_storage_bytes, floor(var.db_allocated_storage * 1073741824 / 10))}',
+    );
+    // 20 GiB (the default) -> 2 GiB.
+    expect(Math.floor((Number(variable('db_allocated_storage').default) * 1073741824) / 10)).toBe(2147483648);
   });
 });

@@ -11,6 +11,8 @@ import {
   variable,
   validations,
   containerEnvironment,
+  containerSecrets,
+  evaluate,
   terraformDir,
   repoRoot,
   tf,
@@ -172,6 +174,35 @@ describe('the ECS service', () => {
     expect(local('image')).toBe('${aws_ecr_repository.this.repository_url}:${local.image_tag}');
     expect(validations('web_concurrency').join()).toMatch(/var\.web_concurrency >= 1/);
     expect(validations('db_pool_size')).toHaveLength(1);
+  });
+
+  it('gives the container only service variables through secrets too', () => {
+    const names = containerSecrets().map((e) => e.name);
+    expect(names.sort()).toEqual(['API_KEYS', 'DB_PASSWORD']);
+    for (const name of names) expect(SERVICE_VARIABLES).toContain(name);
+  });
+
+  it('limits requests per client IP by default (rate_limit_max, per minute), leaving RATE_LIMIT_MAX out when 0', () => {
+    expect(variable('rate_limit_max')).toMatchObject({ type: '${number}', default: 1200 });
+    expect(validations('rate_limit_max')).toEqual([expect.stringContaining('var.rate_limit_max >= 0')]);
+    // Whoever load-tests from one host is told to raise it or turn it off.
+    expect(str(variable('rate_limit_max').description)).toMatch(/load test.*raise it, or set 0/i);
+    expect(local('container_environment_rate_limit')).toEqual([
+      { name: 'RATE_LIMIT_MAX', value: '${tostring(var.rate_limit_max)}' },
+      { name: 'RATE_LIMIT_WINDOW_MS', value: '60000' },
+    ]);
+    // In the environment only while the condition holds, i.e. for a limit above 0.
+    const [, condition] =
+      /\n\s*(.+) \? local\.container_environment_rate_limit : \[\],\n/.exec(str(local('container_environment'))) ?? [];
+    expect(condition).toBe('var.rate_limit_max > 0');
+    for (const max of [0, 1, 1200]) {
+      expect({ max, set: evaluate(`\${${condition}}`, { 'var.rate_limit_max': max }) }).toEqual({ max, set: max > 0 });
+    }
+  });
+
+  it('trusts exactly the proxies in front of the tasks for the client address: the ALB, and CloudFront with it', () => {
+    const hops = containerEnvironment().find((e) => e.name === 'TRUST_PROXY_HOPS');
+    expect(hops?.value).toBe('${tostring(var.enable_cloudfront ? 2 : 1)}');
   });
 
   it('lists exactly the variables of the service config schema', () => {

@@ -12,6 +12,8 @@ import {
   local,
   variable,
   containerEnvironment,
+  evaluate,
+  Ref,
   useTerraformModule,
 } from './support/terraform-module';
 
@@ -21,6 +23,15 @@ useTerraformModule();
 
 describe('IAM', () => {
   const statements = (name: string) => blocks(tf().data.aws_iam_policy_document[name], 'statement');
+  /** The policy documents the roles use: their trust policies and inline policies (not, e.g., bucket policies). */
+  const roleDocuments = () =>
+    Object.keys(tf().data.aws_iam_policy_document).filter((document) =>
+      [...Object.values(resources('aws_iam_role')), ...Object.values(resources('aws_iam_role_policy'))].some((r) =>
+        strings([r.assume_role_policy, r.policy]).some((p) =>
+          new RegExp(`data\\.aws_iam_policy_document\\.${document}(\\[0\\])?\\.json`).test(p),
+        ),
+      ),
+    );
   /** `dynamic "statement"` blocks: their for_each and their single content body. */
   const dynamicStatements = (name: string) => {
     const dynamic = tf().data.aws_iam_policy_document[name].dynamic;
@@ -30,20 +41,41 @@ describe('IAM', () => {
     }));
   };
 
-  it('creates the two roles by default, or uses existing_iam_role_name (e.g. LabRole) for both', () => {
+  it('creates the execution role by default, or uses existing_iam_role_name (e.g. LabRole)', () => {
     expect(variable('existing_iam_role_name').default).toBeNull();
     expect(local('create_iam_roles')).toBe('${var.existing_iam_role_name == null}');
     expect(tf().data.aws_iam_role.existing.count).toBe('${local.create_iam_roles ? 0 : 1}');
     expect(resource('aws_iam_role', 'execution').count).toBe('${local.create_iam_roles ? 1 : 0}');
-    expect(resource('aws_iam_role', 'task').count).toBe('${local.create_iam_roles ? 1 : 0}');
     const task = resource('aws_ecs_task_definition', 'this');
     expect(task.execution_role_arn).toBe('${local.execution_role_arn}');
     expect(task.task_role_arn).toBe('${local.task_role_arn}');
-    expect(str(local('execution_role_arn'))).toContain('data.aws_iam_role.existing[0].arn');
-    expect(str(local('task_role_arn'))).toContain('data.aws_iam_role.existing[0].arn');
+    for (const create of [true, false]) {
+      expect(evaluate(local('execution_role_arn'), { 'local.create_iam_roles': create })).toEqual(
+        new Ref(create ? 'aws_iam_role.execution[0].arn' : 'data.aws_iam_role.existing[0].arn'),
+      );
+    }
   });
 
-  it('lets the execution role pull the image, write logs and read the database secret, and nothing more', () => {
+  // Both role modes x log self-shipping on and off, evaluated as `terraform plan` would.
+  it.each([
+    { mode: 'created roles', create: true, selfShipping: false, role: null },
+    { mode: 'created roles', create: true, selfShipping: true, role: 'aws_iam_role.task[0].arn' },
+    { mode: 'LabRole', create: false, selfShipping: false, role: null },
+    { mode: 'LabRole', create: false, selfShipping: true, role: 'data.aws_iam_role.existing[0].arn' },
+  ])(
+    'gives the tasks no task role unless they ship their own logs ($mode, self-shipping $selfShipping)',
+    ({ create, selfShipping, role }) => {
+      const bindings = { 'local.create_iam_roles': create, 'local.self_shipping_logs': selfShipping };
+      expect(evaluate(local('task_role_arn'), bindings)).toEqual(role === null ? null : new Ref(role));
+      // The role itself exists only when created and used.
+      expect(evaluate(resource('aws_iam_role', 'task').count, bindings)).toBe(create && selfShipping ? 1 : 0);
+      expect(evaluate(resource('aws_iam_role_policy', 'task_self_shipping').count, bindings)).toBe(
+        create && selfShipping ? 1 : 0,
+      );
+    },
+  );
+
+  it('lets the execution role pull the image, write logs and read the two secrets, and nothing more', () => {
     const byAction = statements('execution').flatMap((s) =>
       arr(s.actions).map((a) => [str(a), arr(s.resources).map((r) => str(r))] as const),
     );
@@ -59,9 +91,18 @@ describe('IAM', () => {
     });
     expect(dynamicStatements('execution')).toEqual([
       {
+        // The API keys secret, when there is one.
+        for_each: '${aws_secretsmanager_secret.api_keys[*].arn}',
+        content: {
+          sid: 'ReadApiKeysSecret',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: ['${statement.value}'],
+        },
+      },
+      {
         for_each: '${var.kms_key_arn == null ? [] : [var.kms_key_arn]}',
         content: {
-          sid: 'DecryptDatabaseSecret',
+          sid: 'DecryptSecrets',
           actions: ['kms:Decrypt'],
           resources: ['${statement.value}'],
           condition: [
@@ -78,7 +119,8 @@ describe('IAM', () => {
 
   it('never grants "*" on secrets, logs, KMS or images: only ecr:GetAuthorizationToken, which has no resources', () => {
     let scoped = 0;
-    for (const document of Object.keys(tf().data.aws_iam_policy_document)) {
+    expect(roleDocuments().sort()).toEqual(['ecs_tasks_assume_role', 'execution', 'task_self_shipping']);
+    for (const document of roleDocuments()) {
       const all = [...statements(document), ...dynamicStatements(document).map((d) => d.content)];
       for (const s of all) {
         const actions = arr(s.actions).map((a) => str(a));
@@ -123,6 +165,9 @@ describe('IAM', () => {
       expect(role.assume_role_policy).toBe('${data.aws_iam_policy_document.ecs_tasks_assume_role.json}');
     }
     const policies = Object.entries(resources('aws_iam_role_policy')).map(([id, p]) => [id, p.role, p.count]);
+    expect(resource('aws_iam_role', 'task').count).toBe(
+      '${local.create_iam_roles && local.self_shipping_logs ? 1 : 0}',
+    );
     expect(policies).toEqual([
       ['execution', '${aws_iam_role.execution[0].id}', '${local.create_iam_roles ? 1 : 0}'],
       [
@@ -156,8 +201,8 @@ describe('IAM', () => {
     expect(env?.value).toBe('${var.self_shipping_log_group_name}');
   });
 
-  it('grants no wildcard actions', () => {
-    for (const document of Object.keys(tf().data.aws_iam_policy_document)) {
+  it('grants the roles no wildcard actions', () => {
+    for (const document of roleDocuments()) {
       for (const s of statements(document)) {
         for (const a of strings(s.actions)) expect(a).not.toMatch(/\*/);
       }

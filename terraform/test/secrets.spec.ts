@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  obj,
-  arr,
+  str,
   strings,
   entries,
   tf,
   resources,
+  resource,
   local,
-  deref,
+  variable,
+  validations,
   containerEnvironment,
+  containerSecrets,
+  evaluate,
   terraformDir,
   useTerraformModule,
 } from './support/terraform-module';
@@ -70,13 +73,12 @@ describe('secrets', () => {
   });
 
   it('injects DB_PASSWORD from the RDS-managed secret through secrets, never through the environment', () => {
-    const definition = obj(deref(local('container_definition')));
-    const secrets = arr(deref(definition.secrets)).map((s) => obj(s));
-    expect(secrets).toEqual([
-      {
-        name: 'DB_PASSWORD',
-        valueFrom: '${aws_db_instance.this.master_user_secret[0].secret_arn}:password::',
-      },
+    expect(containerSecrets()).toContainEqual({
+      name: 'DB_PASSWORD',
+      value: '${aws_db_instance.this.master_user_secret[0].secret_arn}:password::',
+    });
+    expect(local('container_secrets_always')).toEqual([
+      { name: 'DB_PASSWORD', valueFrom: '${aws_db_instance.this.master_user_secret[0].secret_arn}:password::' },
     ]);
     expect(containerEnvironment().map((e) => e.name)).not.toContain('DB_PASSWORD');
     expect(containerEnvironment().map((e) => e.name)).not.toContain('DATABASE_URL');
@@ -86,5 +88,81 @@ describe('secrets', () => {
         value: expect.stringMatching(/secret|passw/i),
       });
     }
+  });
+});
+
+describe('API keys', () => {
+  it('are on by default, in a Secrets Manager secret named after the service, encrypted like the database secret', () => {
+    expect(variable('enable_api_keys')).toMatchObject({ type: '${bool}', default: true });
+    const secret = resource('aws_secretsmanager_secret', 'api_keys');
+    expect(secret.count).toBe('${var.enable_api_keys ? 1 : 0}');
+    expect(str(secret.name_prefix)).toMatch(/^\$\{local\.name\}/);
+    expect(secret.kms_key_id).toBe('${var.kms_key_arn}');
+    // Restorable for a while after a destroy (0 only when asked for), within Secrets Manager's 7-30 days.
+    expect(secret.recovery_window_in_days).toBe('${var.api_keys_recovery_window_days}');
+    expect(variable('api_keys_recovery_window_days').default).toBe(7);
+    expect(validations('api_keys_recovery_window_days')).toEqual([
+      expect.stringMatching(/>= 7 && var\.api_keys_recovery_window_days <= 30/),
+    ]);
+  });
+
+  it('never have their value in Terraform: no secret version, no secret string, not even write-only', () => {
+    expect(resources('aws_secretsmanager_secret_version')).toEqual({});
+    expect(tf().data.aws_secretsmanager_secret_version).toBeUndefined();
+    const secret = resource('aws_secretsmanager_secret', 'api_keys');
+    for (const key of Object.keys(secret)) expect(key).not.toMatch(/secret_string|_wo(_version)?$/);
+    // Nothing reads the secret either: only its ARN and name are referenced.
+    const references = strings([tf().resource, tf().data, tf().locals, tf().output]).filter((v) =>
+      v.includes('aws_secretsmanager_secret.api_keys'),
+    );
+    expect(references.length).toBeGreaterThan(0);
+    for (const v of references) {
+      for (const [attribute] of v.matchAll(/aws_secretsmanager_secret\.api_keys(\[[^\]]+\])?\.\w+/g)) {
+        expect(attribute).toMatch(/\.(arn|name)$/);
+      }
+    }
+  });
+
+  it('reach the tasks as API_KEYS through secrets (the whole secret string), only when enabled', () => {
+    expect(containerSecrets()).toContainEqual({
+      name: 'API_KEYS',
+      value: '${one(aws_secretsmanager_secret.api_keys[*].arn)}',
+    });
+    expect(local('container_secrets')).toBe(
+      '${concat(\n    local.container_secrets_always,\n    var.enable_api_keys ? local.container_secrets_api_keys : [],\n  )}',
+    );
+    expect(containerEnvironment().map((e) => e.name)).not.toContain('API_KEYS');
+  });
+
+  it('output the secret and the commands to set and roll out the keys, never the keys themselves', () => {
+    const output = (name: string) => tf().output[name];
+    expect(output('api_keys_secret_arn').value).toBe('${one(aws_secretsmanager_secret.api_keys[*].arn)}');
+    expect(output('api_keys_secret_name').value).toBe('${one(aws_secretsmanager_secret.api_keys[*].name)}');
+    const set = str(output('api_keys_set_command').value);
+    expect(set).toMatch(/aws secretsmanager put-secret-value /);
+    expect(set).toMatch(/--secret-id \$\{aws_secretsmanager_secret\.api_keys\[0\]\.arn\}/);
+    // The keys come from the operator's shell, never from Terraform.
+    expect(set).toMatch(/--secret-string \\?"\$API_KEYS\\?"/);
+    expect(str(output('api_keys_set_command').description)).toMatch(/"old,new"/);
+    const rollout = str(output('api_keys_rollout_command').value);
+    expect(rollout).toMatch(/aws ecs update-service .*--force-new-deployment/);
+    expect(rollout).toContain('${aws_ecs_cluster.this.name}');
+    for (const name of ['api_keys_secret_arn', 'api_keys_secret_name', 'api_keys_set_command']) {
+      expect({ name, sensitive: output(name).sensitive ?? false }).toEqual({ name, sensitive: false });
+    }
+  });
+
+  it('need HTTPS: refused over plain HTTP at plan time', () => {
+    // The truth table is in network.spec.ts; here, that the check exists and names the variable.
+    const listener = resource('aws_lb_listener', 'http');
+    const text = JSON.stringify(listener.lifecycle);
+    expect(text).toContain('var.enable_api_keys');
+    expect(
+      evaluate('${!var.enable_api_keys || local.https || var.enable_cloudfront}', {
+        'var.enable_api_keys': true,
+        'local.https': false,
+        'var.enable_cloudfront': false,
+      }),
+    ).toBe(false);
   });
 });

@@ -173,10 +173,16 @@ export const variable = (name: string): Obj => {
 export const validations = (name: string): string[] =>
   blocks(variable(name), 'validation').map((v) => str(v.condition, `${name} validation`));
 
-/** The environment list of the container definition, with every list it may be assembled from. */
-export function containerEnvironment(): { name: string; value: Json }[] {
+/**
+ * A list of the container definition (environment or secrets), with every list it may be assembled from:
+ * written inline, or with concat() and conditionals over local lists.
+ */
+function containerList(
+  key: 'environment' | 'secrets',
+  valueKey: 'value' | 'valueFrom',
+): { name: string; value: Json }[] {
   const definition = obj(deref(local('container_definition')), 'container_definition');
-  const resolved = deref(definition.environment);
+  const resolved = deref(definition[key]);
   const lists: Json[] = [];
   if (Array.isArray(resolved)) lists.push(resolved);
   else {
@@ -186,11 +192,124 @@ export function containerEnvironment(): { name: string; value: Json }[] {
       if (Array.isArray(value)) lists.push(value);
     }
   }
-  if (lists.length === 0) throw new Error('the container definition has no environment list');
+  if (lists.length === 0) throw new Error(`the container definition has no ${key} list`);
   return lists.flatMap((list) =>
     arr(list).map((entry) => {
-      const e = obj(entry, 'environment entry');
-      return { name: str(e.name, 'environment name'), value: e.value };
+      const e = obj(entry, `${key} entry`);
+      return { name: str(e.name, `${key} name`), value: e[valueKey] };
     }),
   );
+}
+
+/** The environment list of the container definition, with every list it may be assembled from. */
+export const containerEnvironment = (): { name: string; value: Json }[] => containerList('environment', 'value');
+
+/** The secrets list of the container definition ({ name, valueFrom } as { name, value }), every list it may be assembled from. */
+export const containerSecrets = (): { name: string; value: Json }[] => containerList('secrets', 'valueFrom');
+
+/** A reference evaluate() has no binding for: returned as is, and refused where a boolean or a comparison needs it. */
+export class Ref {
+  constructor(readonly text: string) {}
+}
+export type Value = null | boolean | number | string | Ref;
+
+/**
+ * Evaluates a hcl2json expression ("${...}") of the small language conditions are written in: references
+ * (bound by name in `bindings`, else a Ref), true/false/null, numbers, plain strings, !, &&, ||, ==, !=, <, <=,
+ * >, >=, ?: and parentheses. Lets a spec run a condition or a conditional for each combination of settings,
+ * as `terraform plan` would. Anything else (function calls, templates) throws.
+ */
+export function evaluate(expression: Json, bindings: Record<string, Value>): Value {
+  const m = /^\$\{([\s\S]*)\}$/.exec(str(expression, 'expression'));
+  if (!m) throw new Error(`not an expression: ${JSON.stringify(expression)}`);
+  const source = m[1];
+  const token =
+    /\s*("(?:[^"\\]|\\.)*"|[0-9]+(?:\.[0-9]+)?|[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[(?:\d+|\*)\])*|&&|\|\||==|!=|<=|>=|[!?:()<>,])\s*/y;
+  const tokens: string[] = [];
+  while (token.lastIndex < source.length) {
+    const at = token.lastIndex;
+    const t = token.exec(source);
+    // Something the tokenizer does not know: refuse rather than guess.
+    if (!t) throw new Error(`cannot evaluate ${source} at ${source.slice(at)}`);
+    tokens.push(t[1]);
+  }
+  let i = 0;
+  const peek = () => tokens[i];
+  const take = (t?: string) => {
+    if (t !== undefined && tokens[i] !== t)
+      throw new Error(`expected ${t} at ${tokens.slice(i).join(' ')} in ${source}`);
+    return tokens[i++];
+  };
+  const bool = (v: Value): boolean => {
+    if (typeof v !== 'boolean') throw new Error(`not a boolean: ${v instanceof Ref ? v.text : JSON.stringify(v)}`);
+    return v;
+  };
+  const plain = (v: Value): Exclude<Value, Ref> => {
+    if (v instanceof Ref) throw new Error(`unbound reference ${v.text} in ${source}`);
+    return v;
+  };
+  const conditional = (): Value => {
+    const condition = or();
+    if (peek() !== '?') return condition;
+    take('?');
+    const then = conditional();
+    take(':');
+    const otherwise = conditional();
+    return bool(condition) ? then : otherwise;
+  };
+  const or = (): Value => {
+    let v = and();
+    while (peek() === '||') {
+      take();
+      const right = and();
+      v = bool(v) || bool(right);
+    }
+    return v;
+  };
+  const and = (): Value => {
+    let v = comparison();
+    while (peek() === '&&') {
+      take();
+      const right = comparison();
+      v = bool(v) && bool(right);
+    }
+    return v;
+  };
+  const comparison = (): Value => {
+    const v = unary();
+    const op = peek();
+    if (!['==', '!=', '<', '<=', '>', '>='].includes(op)) return v;
+    take();
+    const [a, b] = [plain(v), plain(unary())];
+    if (op === '==') return a === b;
+    if (op === '!=') return a !== b;
+    if (typeof a !== 'number' || typeof b !== 'number') throw new Error(`${op} needs numbers in ${source}`);
+    return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+  };
+  const unary = (): Value => {
+    if (peek() === '!') {
+      take();
+      return !bool(unary());
+    }
+    if (peek() === '(') {
+      take('(');
+      const v = conditional();
+      take(')');
+      return v;
+    }
+    const t = take();
+    if (t === undefined) throw new Error(`unexpected end of ${source}`);
+    if (t === 'true' || t === 'false') return t === 'true';
+    if (t === 'null') return null;
+    if (/^[0-9]/.test(t)) return Number(t);
+    if (t.startsWith('"')) {
+      if (/[$%]\{/.test(t)) throw new Error(`cannot evaluate the template ${t}`);
+      return JSON.parse(t) as string;
+    }
+    if (peek() === '(') throw new Error(`cannot evaluate the function call ${t}(...) in ${source}`);
+    return Object.hasOwn(bindings, t) ? bindings[t] : new Ref(t);
+  };
+  const value = conditional();
+  if (i !== tokens.length) throw new Error(`cannot evaluate ${source} past ${tokens.slice(i).join(' ')}`);
+  return value;
 }
