@@ -21,7 +21,7 @@ const moduleNameMapper = {
   '^@app/logging(|/.*)$': '<rootDir>/libs/logging/src$1',
   '^@app/service-runner(|/.*)$': '<rootDir>/libs/service-runner/src$1',
   // Test helpers a library shares with the application's tests (a fake CloudWatch endpoint, synthetic logs).
-  '^@test/(logging|log-analysis|k6-runner)/(.*)$': '<rootDir>/libs/$1/test/$2',
+  '^@test/(database|logging|log-analysis|k6-runner)/(.*)$': '<rootDir>/libs/$1/test/$2',
 };
 
 const common = {

@@ -2,9 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { ClientConfig } from 'pg';
 import type { DataSourceOptions, MixedList } from 'typeorm';
 import type { DatabaseConfig, DatabaseTarget } from './database.config';
+import type { PasswordSource } from './password-source';
 
-/** A reachable server: the embedded target has been started and replaced by its URL. */
-export type ConnectionTarget = Exclude<DatabaseTarget, { kind: 'embedded' }>;
+/**
+ * A reachable server: the embedded target has been started and replaced by
+ * its URL, and a password in Secrets Manager has its source.
+ */
+export type ConnectionTarget =
+  | Extract<DatabaseTarget, { kind: 'url' }>
+  | (Extract<DatabaseTarget, { kind: 'host' }> & { passwords?: PasswordSource });
 
 export interface SchemaSources {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -58,7 +64,8 @@ export function buildClientConfig(target: ConnectionTarget, ssl: DatabaseConfig[
           port: target.port,
           database: target.database,
           user: target.user,
-          password: target.password,
+          // node-postgres asks for it on each new connection: a rotated one is picked up.
+          password: target.passwords ? () => target.passwords!.current() : target.password,
         }),
     ssl: tlsOptions(ssl),
     application_name: 'taskoverflow',

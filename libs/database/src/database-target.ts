@@ -1,6 +1,8 @@
 import type { ConnectionTarget } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
+import { SecretsManagerPassword } from './password-source';
 import { startSupervisedPostgres } from './postgres-supervisor';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export interface ReachableDatabase {
   target: ConnectionTarget;
@@ -11,6 +13,11 @@ export interface ReachableDatabase {
 /** Turns the configured target into one to connect to, starting embedded PostgreSQL if that is the target. */
 export async function resolveDatabaseTarget(config: DatabaseConfig): Promise<ReachableDatabase> {
   const { target } = config;
+  if (target.kind === 'host' && target.passwordSecretId !== undefined) {
+    // Region, credentials and endpoint from the SDK's standard configuration (the task role on ECS).
+    const passwords = new SecretsManagerPassword(new SecretsManagerClient({}), target.passwordSecretId);
+    return { target: { ...target, passwords }, stop: () => Promise.resolve() };
+  }
   if (target.kind !== 'embedded') {
     return { target, stop: () => Promise.resolve() };
   }

@@ -63,6 +63,30 @@ describe('loadDatabaseConfig', () => {
     expect(() => loadDatabaseConfig({ [name]: value })).toThrow(`${name}: `);
   });
 
+  it('reads the password from a Secrets Manager secret with DB_PASSWORD_SECRET_ID, beside DB_HOST only', () => {
+    const host = { DB_HOST: 'db.internal', DB_USER: 'taskoverflow_app', DB_PASSWORD_SECRET_ID: 'taskoverflow/db-app' };
+    expect(loadDatabaseConfig(host).target).toEqual({
+      kind: 'host',
+      host: 'db.internal',
+      port: 5432,
+      database: 'taskoverflow',
+      user: 'taskoverflow_app',
+      password: undefined,
+      passwordSecretId: 'taskoverflow/db-app',
+    });
+    for (const conflicting of [
+      { ...host, DB_PASSWORD: 'also-given' },
+      { ...host, DATABASE_URL: 'postgres://u:p@h/d' },
+      { DB_PASSWORD_SECRET_ID: 'taskoverflow/db-app' },
+    ]) {
+      expect(() => loadDatabaseConfig(conflicting)).toThrow(
+        new ConfigError(
+          'Invalid database configuration: DB_PASSWORD_SECRET_ID: goes with DB_HOST, instead of DB_PASSWORD and DATABASE_URL',
+        ),
+      );
+    }
+  });
+
   it('wants the client-side query deadline past the statement timeout, so the server cancels first', () => {
     expect(() => loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '8000' })).toThrow(
       'DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS (or be 0)',

@@ -8,6 +8,9 @@ const databaseEnv = {
   DB_NAME: z.string().default('taskoverflow'),
   DB_USER: z.string().default('postgres'),
   DB_PASSWORD: z.string().optional(),
+  // A Secrets Manager secret (ARN or name) holding the password, read at start and again
+  // when the server refuses it (a rotation); instead of DB_PASSWORD, with DB_HOST.
+  DB_PASSWORD_SECRET_ID: z.string().min(1).optional(),
   DB_SSL: boolean().default(false),
   DB_SSL_CA_FILE: z.string().optional(),
   DB_SSL_REJECT_UNAUTHORIZED: boolean().default(true),
@@ -40,6 +43,8 @@ export type DatabaseTarget =
       database: string;
       user: string;
       password?: string;
+      /** Where to read the password instead: a Secrets Manager secret. */
+      passwordSecretId?: string;
     }
   | { kind: 'embedded'; dataDir: string; port: number };
 
@@ -69,6 +74,11 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
       'Invalid database configuration: DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS (or be 0)',
     );
   }
+  if (vars.DB_PASSWORD_SECRET_ID !== undefined && (vars.DATABASE_URL || !vars.DB_HOST || vars.DB_PASSWORD)) {
+    throw new ConfigError(
+      'Invalid database configuration: DB_PASSWORD_SECRET_ID: goes with DB_HOST, instead of DB_PASSWORD and DATABASE_URL',
+    );
+  }
   return {
     target: vars.DATABASE_URL
       ? { kind: 'url', url: vars.DATABASE_URL }
@@ -80,6 +90,7 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
             database: vars.DB_NAME,
             user: vars.DB_USER,
             password: vars.DB_PASSWORD,
+            ...(vars.DB_PASSWORD_SECRET_ID !== undefined && { passwordSecretId: vars.DB_PASSWORD_SECRET_ID }),
           }
         : {
             kind: 'embedded',

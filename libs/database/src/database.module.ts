@@ -1,5 +1,6 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import * as pg from 'pg';
 import { Client } from 'pg';
 import {
   DataSource,
@@ -10,6 +11,7 @@ import {
 import { buildDataSourceOptions, type ConnectionTarget, type SchemaSources } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
 import { runMigrationsUnderLock } from './migration-runner';
+import { withPasswordRefresh } from './password-source';
 import { withQueryDeadline } from './query-deadline';
 import { waitForDatabase } from './wait-for-database';
 
@@ -99,6 +101,7 @@ function dataSourceOptions(
     ...(buildDataSourceOptions(target, config, schema) as PostgresConnectionOptions),
     connectTimeoutMS: config.connectTimeoutMs,
     logger: instrumentation?.logger,
+    ...(target.kind === 'host' && target.passwords ? { driver: withPasswordRefresh(pg, target.passwords) } : {}),
   };
   if (use === 'migrations') {
     return {

@@ -5,6 +5,7 @@ export * from './database.config';
 export * from './database.module';
 export * from './embedded-postgres';
 export * from './migration-runner';
+export * from './password-source';
 export * from './postgres-errors';
 export * from './query-deadline';
 export * from './wait-for-database';

@@ -41,10 +41,14 @@ describe('databaseFailure', () => {
     expect(databaseFailure(failedQuery(new QueryDeadlineError(6000)))).toBe('timeout');
   });
 
+  it('counts a refused password as a passing condition: a rotation the service has not caught up with yet', () => {
+    expect(databaseFailure(withCode('28P01', 'password authentication failed for user "app"'))).toBe('unavailable');
+    expect(databaseFailure(failedQuery(withCode('28P01', 'password authentication failed')))).toBe('unavailable');
+  });
+
   it('leaves bugs and bad input alone', () => {
     expect(databaseFailure(failedQuery(withCode('23505', 'duplicate key value')))).toBeUndefined();
     expect(databaseFailure(failedQuery(withCode('42P01', 'relation "todo" does not exist')))).toBeUndefined();
-    expect(databaseFailure(failedQuery(withCode('28P01', 'password authentication failed')))).toBeUndefined();
     expect(databaseFailure(new TypeError('x is undefined'))).toBeUndefined();
     expect(databaseFailure('ECONNREFUSED')).toBeUndefined();
     expect(databaseFailure(undefined)).toBeUndefined();

@@ -52,6 +52,9 @@ function isUnavailableSqlState(code: string): boolean {
   return /^08|^57P0[123]$|^53300$/.test(code);
 }
 
+/** 28P01, invalid_password. */
+const REFUSED_PASSWORD = '28P01';
+
 /** 57014, query_canceled: statement_timeout, the only cancel the service causes. */
 const STATEMENT_TIMEOUT = '57014';
 
@@ -74,6 +77,8 @@ export function databaseFailure(error: unknown): DatabaseFailure | undefined {
   // A host with several addresses fails with an AggregateError carrying the first one's code.
   const { code, message } = cause as { code?: unknown; message?: unknown };
   if (code === STATEMENT_TIMEOUT) return 'timeout';
+  // A rotated password the pool could not pick up yet (its retry read the secret again): retry shortly.
+  if (code === REFUSED_PASSWORD) return 'unavailable';
   if (typeof code === 'string' && (NETWORK_ERROR_CODES.has(code) || isUnavailableSqlState(code))) {
     return 'unavailable';
   }

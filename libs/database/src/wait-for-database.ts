@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { buildClientConfig, type ConnectionTarget, describeTarget } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
+import { isRefusedPassword } from './password-source';
 
 /**
  * Waits for the database to answer a query, retrying a bounded number of
@@ -29,6 +30,15 @@ export async function waitForDatabase(
       logger.log(`Database ${where} answers`);
       return;
     } catch (error) {
+      // A password rotated since it was read: a newer one is worth trying at once, not as a retry.
+      if (isRefusedPassword(error) && target.kind === 'host' && target.passwords) {
+        const refused = await target.passwords.current();
+        await target.passwords.refresh(refused);
+        if ((await target.passwords.current()) !== refused) {
+          attempt--;
+          continue;
+        }
+      }
       const reason = error instanceof Error ? error.message : String(error);
       if (attempt >= attempts) {
         throw new Error(`Database ${where} did not answer after ${attempts} attempt(s): ${reason}`);

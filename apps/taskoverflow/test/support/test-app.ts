@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
+import { resolveDatabaseTarget } from '@app/database';
 import { createLogging } from '@app/logging';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app.config';
@@ -47,11 +48,13 @@ export async function startTestApp(env: Env = {}, options: TestAppOptions = {}):
   if (config.database.target.kind === 'embedded') {
     throw new Error('startTestApp needs DATABASE_URL or DB_HOST');
   }
+  // As main.ts does: a password in Secrets Manager gets its source here.
+  const { target } = await resolveDatabaseTarget(config.database);
   // Errors only, kept by the test environment and shown when a test fails.
   const logging = options.logTo
     ? createLogging(config.logging, options.logTo)
     : createLogging({ ...config.logging, level: 'error' }, testLog());
-  const app = await createApp(config, config.database.target, logging.root, { extraModules: options.modules });
+  const app = await createApp(config, target, logging.root, { extraModules: options.modules });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
