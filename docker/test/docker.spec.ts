@@ -26,9 +26,10 @@ describe('docker/Dockerfile', () => {
   const args = (instruction: Instruction) => instruction.getArgumentsContent() ?? '';
 
   it('is multi-stage on Node 24 LTS slim, ending with the runtime stage', () => {
-    expect(stages).toEqual(['build', 'production-dependencies', 'runtime']);
-    expect(dockerfile.getARGs()[0]?.getProperty()?.getValue()).toMatch(/^node:24-[a-z]+-slim$/);
-    for (const from of dockerfile.getFROMs()) expect(from.getImage()).toBe('${NODE_IMAGE}');
+    expect(stages).toEqual(['base', 'build', 'production-dependencies', 'runtime']);
+    const [base, ...others] = dockerfile.getFROMs();
+    expect(base.getImage()).toMatch(/^node:24\.[\d.]+-[a-z]+-slim@/);
+    for (const from of others) expect(from.getImage()).toBe('base');
   });
 
   it('builds with the npm scripts CI runs', () => {
@@ -48,7 +49,7 @@ describe('docker/Dockerfile', () => {
         .getInstructions()
         .filter((i) => i.getKeyword() === 'RUN')
         .map(args),
-    ).toContain('npm ci --omit=dev --no-audit --no-fund');
+    ).toContain('npm ci --omit=dev --omit=optional --no-audit --no-fund');
     const copies = all('COPY').map(args);
     expect(copies).toContain('/app/node_modules ./node_modules');
     expect(
@@ -183,5 +184,134 @@ describe('docker/docker-compose.yml', () => {
     expect(k6.image).toMatch(/grafana\/k6:\d+\.\d+\.\d+/);
     expect(k6.environment).toEqual({ ENDPOINT: 'http://app:6400' });
     expect(k6.volumes).toEqual(['../k6:/k6']);
+  });
+});
+
+describe('docker/Dockerfile supply chain', () => {
+  const text = read('docker/Dockerfile');
+  const dockerfile = DockerfileParser.parse(text);
+  const froms = dockerfile.getFROMs();
+  const line = (instruction: Instruction) => instruction.getRange().start.line;
+  /** The instructions of a stage: after its FROM, before the next one. */
+  const stage = (name: string) => {
+    const index = froms.findIndex((from) => from.getBuildStage() === name);
+    const start = line(froms[index]);
+    const end = index + 1 < froms.length ? line(froms[index + 1]) : Infinity;
+    return dockerfile.getInstructions().filter((i) => line(i) > start && line(i) < end);
+  };
+  const runtime = stage('runtime');
+  const args = (instruction: Instruction) => instruction.getArgumentsContent() ?? '';
+  const flags = (instruction: Instruction) =>
+    'getFlags' in instruction && typeof instruction.getFlags === 'function'
+      ? (instruction.getFlags() as { getName(): string; getValue(): string | null }[])
+      : [];
+  const flag = (instruction: Instruction, name: string) =>
+    flags(instruction)
+      .find((f) => f.getName() === name)
+      ?.getValue() ?? undefined;
+  /** ARGs before the first FROM: the only ones a FROM can use. */
+  const globalArgs = dockerfile.getARGs().filter((arg) => line(arg) < line(froms[0]));
+
+  it('builds every stage from one Node 24 bookworm-slim image, pinned by tag and index digest', () => {
+    // A FROM line, not an ARG: Dependabot updates FROM lines only.
+    expect(globalArgs).toEqual([]);
+    const [base, ...others] = froms;
+    const image = base.getImage() ?? '';
+    // The tag says what it is; the digest (the multi-arch index) says exactly which build of it.
+    expect(image).toMatch(/^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(base.getBuildStage()).toBe('base');
+    for (const from of others) expect(from.getImage()).toBe('base');
+    // A comment names the tag and how to read its current digest.
+    const tag = image.split('@')[0];
+    expect(text).toContain(`docker buildx imagetools inspect ${tag}`);
+  });
+
+  it('adds the RDS CA bundle only if it matches a pinned sha256 checksum', () => {
+    // ADD --checksum for URLs is stable in the Dockerfile frontend since 1.6.
+    const syntax =
+      dockerfile
+        .getDirectives()
+        .find((d) => d.getName() === 'syntax')
+        ?.getValue() ?? '';
+    const [, minor] = /^docker\/dockerfile:1\.(\d+)/.exec(syntax) ?? [];
+    expect(Number(minor)).toBeGreaterThanOrEqual(6);
+    const downloads = dockerfile
+      .getInstructions()
+      .filter((i) => i.getKeyword() === 'ADD' && /\bhttps?:\/\//.test(args(i)));
+    expect(downloads.map(args)).toEqual([
+      'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /app/certs/rds-global-bundle.pem',
+    ]);
+    for (const add of downloads) expect(flag(add, 'checksum')).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('leaves the code owned by root: the user node may read it, not change it', () => {
+    const copies = runtime.filter((i) => ['COPY', 'ADD'].includes(i.getKeyword()));
+    expect(copies.map(args)).toEqual(
+      expect.arrayContaining(['/app/node_modules ./node_modules', '/app/dist ./dist', 'package.json ./']),
+    );
+    for (const copy of copies) {
+      expect({ copy: args(copy), chown: flag(copy, 'chown') }).toEqual({ copy: args(copy), chown: undefined });
+      const mode = flag(copy, 'chmod');
+      // Readable by all, writable by none but root.
+      if (mode !== undefined) expect(Number.parseInt(mode, 8) & 0o022).toBe(0);
+    }
+    // USER node comes after everything that writes files, so none of them is node's.
+    const users = runtime.filter((i) => i.getKeyword() === 'USER');
+    expect(users.map(args)).toEqual(['node']);
+    const writers = runtime.filter((i) => ['COPY', 'ADD', 'RUN', 'WORKDIR'].includes(i.getKeyword()));
+    for (const writer of writers) expect(line(writer)).toBeLessThan(line(users[0]));
+  });
+
+  it('ships no package manager: npm, npx, corepack and yarn are removed from the runtime image', () => {
+    const removal = runtime.find((i) => i.getKeyword() === 'RUN' && /\brm -rf\b/.test(args(i)) && /npm/.test(args(i)));
+    expect(removal).toBeDefined();
+    const removed = args(removal!).split(/\s+/);
+    for (const path of [
+      '/usr/local/lib/node_modules/npm',
+      '/usr/local/lib/node_modules/corepack',
+      '/usr/local/bin/npm',
+      '/usr/local/bin/npx',
+      '/usr/local/bin/corepack',
+      '/usr/local/bin/yarn',
+      '/usr/local/bin/yarnpkg',
+    ]) {
+      expect(removed).toContain(path);
+    }
+    // Nothing after the removal (health check, command, other RUNs) relies on them.
+    const after = runtime.filter((i) => line(i) > line(removal!));
+    for (const instruction of after) expect(args(instruction)).not.toMatch(/\b(npm|npx|corepack|yarn)\b/);
+    // Nor does compose, which runs the same image.
+    for (const file of ['docker/docker-compose.yml', 'docker/docker-compose.cloudwatch.yml']) {
+      const app = (parse(read(file)) as { services: Record<string, unknown> }).services.app;
+      expect(JSON.stringify(app)).not.toMatch(/\b(npm|npx|corepack|yarn)\b/);
+    }
+  });
+
+  it('documents builds that pull the base image afresh (--pull)', () => {
+    const commented = (file: string) =>
+      read(file)
+        .split('\n')
+        .filter((l) => l.startsWith('#'));
+    const builds = commented('docker/Dockerfile').filter((l) => /docker (buildx )?build\b/.test(l));
+    expect(builds.length).toBeGreaterThan(0);
+    for (const build of builds) expect(build).toMatch(/ --pull\b/);
+    // `up --build` builds on whatever base image is cached; `build --pull` fetches the pinned one.
+    const compose = commented('docker/docker-compose.yml').filter((l) => /docker compose\b/.test(l));
+    expect(compose.filter((l) => / build --pull\b/.test(l)).length).toBeGreaterThan(0);
+    for (const command of compose) expect(command).not.toMatch(/\bup\b.*--build\b/);
+  });
+});
+
+describe('terraform/scripts/push-image.sh', () => {
+  it('builds with --pull, so the image starts from the pinned base as the registry serves it', () => {
+    const script = read('terraform/scripts/push-image.sh')
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#'))
+      .join('\n')
+      // One command per line: join continuation lines.
+      .replace(/\\\n\s*/g, ' ');
+    const builds = script.split('\n').filter((l) => /\bdocker (buildx )?build\b/.test(l));
+    expect(builds).toHaveLength(1);
+    expect(builds[0]).toMatch(/ --pull\b/);
   });
 });

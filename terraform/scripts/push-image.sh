@@ -67,7 +67,10 @@ if aws ecr describe-images --region "${region}" --repository-name "${repository_
   echo "push-image: ${image} is already in ECR (tags are immutable); not rebuilding." >&2
 else
   echo "push-image: building ${image} for ${platform}" >&2
+  # --pull: the base image is fetched from the registry by the Dockerfile's
+  # pinned digest on every build, never taken from a local copy.
   docker build \
+    --pull \
     --platform "${platform}" \
     --file "${repo_root}/docker/Dockerfile" \
     --tag "${image}" \
