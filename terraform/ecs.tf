@@ -247,10 +247,16 @@ resource "aws_ecs_service" "this" {
 
   # The target group must be attached to the load balancer before a service
   # can use it; the execution role's policy must exist before tasks start
-  # (and outlive them on destroy).
+  # (and outlive them on destroy), and so must the NAT route or, with
+  # private_tasks, the VPC endpoints and the rules to reach them.
   depends_on = [
     aws_lb_listener.http,
     aws_lb_listener.https,
     aws_iam_role_policy.execution,
+    aws_route.private_nat,
+    aws_vpc_endpoint.interface,
+    aws_vpc_endpoint.s3,
+    aws_vpc_security_group_egress_rule.service_to_endpoints,
+    aws_vpc_security_group_egress_rule.service_to_s3,
   ]
 }

@@ -1,23 +1,26 @@
 ################################################################################
 # Network
 #
-# create_vpc = false (default): the account's default VPC.
-# The ALB and the tasks use its default subnets (one public subnet per
-# Availability Zone); tasks get public IPs to reach ECR, Secrets Manager and
-# CloudWatch without a NAT gateway, but their security group admits only the
-# ALB. The database does not share those subnets: this module adds private
-# subnets to the default VPC for it (/20 slices 8 and up of the VPC's CIDR,
-# 172.31.128.0/20 onwards, clear of the default subnets at 172.31.0.0-95.255),
-# with a route table that has no route out at all.
+# create_vpc = false (default): the account's default VPC. The ALB uses its
+# default subnets (one public subnet per Availability Zone). The database does
+# not share those subnets: this module adds private subnets to the default VPC
+# (/20 slices 8 and up of the VPC's CIDR, 172.31.128.0/20 onwards, clear of the
+# default subnets at 172.31.0.0-95.255), on a route table of its own.
 #
 # create_vpc = true: a new VPC with one public and one private subnet per AZ.
-# The ALB is in the public subnets, the database in the private ones. Tasks:
-#   - enable_nat_gateway = false (default, cheapest): public subnets with public
-#     IPs, admitted only from the ALB, as above;
-#   - enable_nat_gateway = true: private subnets without public IPs, reaching
-#     AWS APIs through one NAT gateway (about 32 USD a month plus data; one
-#     gateway, not one per AZ, to keep cost down at the price of an AZ
-#     dependency).
+# The ALB is in the public subnets, the database in the private ones.
+#
+# In either VPC the tasks reach ECR, Secrets Manager and CloudWatch Logs one
+# of three ways (local.tasks_network_mode):
+#   - "public-ip" (default, no gateway to pay for): public subnets with public
+#     IPs; their security group admits only the ALB;
+#   - "nat" (enable_nat_gateway): the private subnets without public IPs,
+#     through one NAT gateway (about 33 USD a month plus data; one gateway, not
+#     one per AZ, to keep cost down at the price of an AZ dependency);
+#   - "vpc-endpoints" (private_tasks): the private subnets without public IPs
+#     and without any route out: AWS APIs through interface endpoints in those
+#     subnets and an S3 gateway endpoint (vpc-endpoints.tf).
+# The two private modes are exclusive (a precondition refuses both).
 #
 # Either way the database is in subnets without a route to an internet
 # gateway, publicly_accessible = false (no public address), behind a security
@@ -57,10 +60,19 @@ locals {
   public_subnet_ids  = var.create_vpc ? aws_subnet.public[*].id : data.aws_subnets.default[0].ids
   private_subnet_ids = aws_subnet.private[*].id
 
-  tasks_in_private_subnets = var.create_vpc && var.enable_nat_gateway
+  # The two private-subnet modes; the service's security group refuses both at
+  # once (a precondition).
+  create_nat_gateway       = var.enable_nat_gateway
+  tasks_in_private_subnets = var.enable_nat_gateway || var.private_tasks
+  tasks_network_mode       = var.private_tasks ? "vpc-endpoints" : var.enable_nat_gateway ? "nat" : "public-ip"
   service_subnet_ids       = local.tasks_in_private_subnets ? local.private_subnet_ids : local.public_subnet_ids
   assign_public_ip         = !local.tasks_in_private_subnets
   db_subnet_ids            = local.private_subnet_ids
+
+  # The NAT gateway needs a public subnet: the first created one, or in the
+  # default VPC the first default subnet (sorted, so that the choice does not
+  # move between plans).
+  nat_subnet_id = var.create_vpc ? aws_subnet.public[0].id : sort(data.aws_subnets.default[0].ids)[0]
 }
 
 resource "aws_vpc" "this" {
@@ -143,7 +155,7 @@ resource "aws_route_table_association" "public" {
 }
 
 resource "aws_eip" "nat" {
-  count = local.tasks_in_private_subnets ? 1 : 0
+  count = local.create_nat_gateway ? 1 : 0
 
   domain = "vpc"
 
@@ -151,10 +163,10 @@ resource "aws_eip" "nat" {
 }
 
 resource "aws_nat_gateway" "this" {
-  count = local.tasks_in_private_subnets ? 1 : 0
+  count = local.create_nat_gateway ? 1 : 0
 
   allocation_id = aws_eip.nat[0].id
-  subnet_id     = aws_subnet.public[0].id
+  subnet_id     = local.nat_subnet_id
 
   tags = { Name = local.name }
 
@@ -169,10 +181,11 @@ resource "aws_route_table" "private" {
   tags = { Name = "${local.name}-private" }
 }
 
-# Without a NAT gateway the private subnets have no route out at all: only the
-# database lives there, and it needs none.
+# Without a NAT gateway the private subnets have no route out at all: the
+# database needs none, and tasks with private_tasks reach AWS only through the
+# VPC endpoints (the S3 gateway endpoint adds a route to S3's prefix list).
 resource "aws_route" "private_nat" {
-  count = local.tasks_in_private_subnets ? 1 : 0
+  count = local.create_nat_gateway ? 1 : 0
 
   route_table_id         = aws_route_table.private.id
   destination_cidr_block = "0.0.0.0/0"
@@ -296,6 +309,21 @@ resource "aws_security_group" "service" {
 
   lifecycle {
     create_before_destroy = true
+
+    # With the endpoints' security-group rules the NAT gateway would carry
+    # nothing but cost: one private-subnet mode at a time.
+    precondition {
+      condition     = !(var.private_tasks && var.enable_nat_gateway)
+      error_message = "private_tasks and enable_nat_gateway are two ways for tasks in private subnets to reach AWS; choose one: private_tasks = true (VPC endpoints only, no internet path) or enable_nat_gateway = true (through one NAT gateway)."
+    }
+
+    # Interface endpoints answer under the services' usual names only with
+    # private DNS, which needs both VPC attributes (a created VPC has them; the
+    # default VPC has them unless someone turned them off).
+    precondition {
+      condition     = var.private_tasks && !var.create_vpc ? data.aws_vpc.default[0].enable_dns_support && data.aws_vpc.default[0].enable_dns_hostnames : true
+      error_message = "private_tasks needs DNS resolution and DNS hostnames enabled on the default VPC (for the VPC endpoints' private DNS): enable both (aws ec2 modify-vpc-attribute), or set create_vpc = true."
+    }
   }
 }
 
@@ -318,15 +346,48 @@ resource "aws_vpc_security_group_egress_rule" "service_to_db" {
 }
 
 # ECR (and the S3 bucket behind its layers), Secrets Manager and CloudWatch Logs
-# are HTTPS endpoints with public addresses. DNS goes to the VPC resolver,
-# which security groups do not filter.
+# are HTTPS endpoints with public addresses: reached through the public IP or
+# the NAT gateway. DNS goes to the VPC resolver, which security groups do not
+# filter.
 resource "aws_vpc_security_group_egress_rule" "service_https" {
+  count = var.private_tasks ? 0 : 1
+
   security_group_id = aws_security_group.service.id
   description       = "HTTPS to AWS APIs: ECR image pulls, Secrets Manager, CloudWatch Logs"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
   cidr_ipv4         = "0.0.0.0/0"
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.service_https
+  to   = aws_vpc_security_group_egress_rule.service_https[0]
+}
+
+# With private_tasks, HTTPS only to the interface endpoints and to S3 through
+# its gateway endpoint (S3's address ranges in the Region, as a prefix list):
+# no other address is reachable.
+resource "aws_vpc_security_group_egress_rule" "service_to_endpoints" {
+  count = var.private_tasks ? 1 : 0
+
+  security_group_id            = aws_security_group.service.id
+  description                  = "HTTPS to the interface endpoints: ECR, CloudWatch Logs, Secrets Manager"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.endpoints[0].id
+}
+
+resource "aws_vpc_security_group_egress_rule" "service_to_s3" {
+  count = var.private_tasks ? 1 : 0
+
+  security_group_id = aws_security_group.service.id
+  description       = "HTTPS to S3 through the gateway endpoint: ECR image layers"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = aws_vpc_endpoint.s3[0].prefix_list_id
 }
 
 resource "aws_security_group" "db" {

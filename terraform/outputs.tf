@@ -162,3 +162,21 @@ output "vpc_id" {
   description = "VPC everything runs in (the default VPC unless create_vpc = true)."
   value       = local.vpc_id
 }
+
+output "tasks_network_mode" {
+  description = "How the tasks reach AWS: \"public-ip\" (public subnets with public IPs), \"nat\" (private subnets, enable_nat_gateway) or \"vpc-endpoints\" (private subnets without a route out, private_tasks)."
+  value       = local.tasks_network_mode
+}
+
+output "tasks_subnet_ids" {
+  description = "Subnets the tasks run in (the public ones in the public-IP mode, otherwise the private ones, which the database shares)."
+  value       = local.service_subnet_ids
+}
+
+output "vpc_endpoint_ids" {
+  description = "With private_tasks: IDs of the VPC endpoints by service (ecr.api, ecr.dkr, logs, secretsmanager, s3); empty otherwise."
+  value = merge(
+    { for service, endpoint in aws_vpc_endpoint.interface : service => endpoint.id },
+    { for endpoint in aws_vpc_endpoint.s3 : "s3" => endpoint.id },
+  )
+}

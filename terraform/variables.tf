@@ -50,7 +50,7 @@ variable "tags" {
 
 variable "create_vpc" {
   type        = bool
-  description = "false (default): use the account's default VPC: its default subnets for the ALB and the tasks, plus private subnets added to it for the database. true: create a VPC with public subnets (ALB, and tasks unless enable_nat_gateway) and private subnets (database, and tasks with enable_nat_gateway)."
+  description = "false (default): use the account's default VPC: its default subnets for the ALB (and the tasks in the public-IP mode), plus private subnets added to it for the database (and the tasks with enable_nat_gateway or private_tasks). true: create a VPC with public subnets and private subnets used the same way."
   default     = false
 }
 
@@ -78,7 +78,13 @@ variable "az_count" {
 
 variable "enable_nat_gateway" {
   type        = bool
-  description = "With create_vpc = true: run tasks in private subnets without public IPs behind one NAT gateway (about 32 USD a month plus data). false keeps tasks in public subnets with public IPs, reachable only from the ALB's security group."
+  description = "Run tasks in the private subnets without public IPs, reaching AWS (and the internet) through one NAT gateway in a public subnet (about 33 USD a month plus 0.045 USD per GB in us-east-1), in either VPC. false with private_tasks = false keeps tasks in public subnets with public IPs, reachable only from the ALB's security group. Not with private_tasks (checked at plan time)."
+  default     = false
+}
+
+variable "private_tasks" {
+  type        = bool
+  description = "Run tasks in the private subnets without public IPs and without any route out: they reach ECR, CloudWatch Logs and Secrets Manager only through VPC endpoints this module creates (4 interface endpoints per AZ, about 7.30 USD a month each in us-east-1, and a free S3 gateway endpoint), in either VPC. Not with enable_nat_gateway (checked at plan time); the default VPC needs DNS resolution and DNS hostnames on (checked at plan time)."
   default     = false
 }
 

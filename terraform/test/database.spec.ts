@@ -63,7 +63,7 @@ describe('the database', () => {
     });
     expect(resource('aws_route_table', 'private').vpc_id).toBe('${local.vpc_id}');
     expect(blocks(resource('aws_route_table', 'private'), 'route')).toEqual([]);
-    // Its only route, to a NAT gateway (outbound only) for tasks in private subnets.
+    // Its only route, to a NAT gateway (outbound only), with enable_nat_gateway alone.
     const privateRoutes = Object.entries(resources('aws_route')).filter(([, r]) =>
       str(r.route_table_id).includes('aws_route_table.private'),
     );
@@ -71,7 +71,8 @@ describe('the database', () => {
     const [, nat] = privateRoutes[0];
     expect(nat.nat_gateway_id).toBe('${aws_nat_gateway.this[0].id}');
     expect(nat).not.toHaveProperty('gateway_id');
-    expect(nat.count).toBe('${local.tasks_in_private_subnets ? 1 : 0}');
+    expect(nat.count).toBe('${local.create_nat_gateway ? 1 : 0}');
+    expect(local('create_nat_gateway')).toBe('${var.enable_nat_gateway}');
     for (const [id, r] of Object.entries(resources('aws_route'))) {
       if (r.gateway_id !== undefined) {
         expect({ id, table: r.route_table_id }).toEqual({ id, table: '${aws_route_table.public[0].id}' });

@@ -99,7 +99,7 @@ describe('network exposure', () => {
   it('lets traffic out only where it must go: ALB to tasks, tasks to the database and to AWS APIs over HTTPS', () => {
     const egress = Object.values(resources('aws_vpc_security_group_egress_rule')).map((r) => ({
       from: r.security_group_id,
-      to: r.referenced_security_group_id ?? r.cidr_ipv4 ?? r.cidr_ipv6,
+      to: r.referenced_security_group_id ?? r.cidr_ipv4 ?? r.cidr_ipv6 ?? r.prefix_list_id,
       port: r.from_port,
       toPort: r.to_port,
     }));
@@ -112,10 +112,23 @@ describe('network exposure', () => {
           toPort: '${local.container_port}',
         },
         { from: '${aws_security_group.service.id}', to: '${aws_security_group.db.id}', port: 5432, toPort: 5432 },
+        // AWS APIs: anywhere on 443 (public IP or NAT), or only the VPC endpoints with private_tasks (private-tasks.spec.ts).
         { from: '${aws_security_group.service.id}', to: '0.0.0.0/0', port: 443, toPort: 443 },
+        {
+          from: '${aws_security_group.service.id}',
+          to: '${aws_security_group.endpoints[0].id}',
+          port: 443,
+          toPort: 443,
+        },
+        {
+          from: '${aws_security_group.service.id}',
+          to: '${aws_vpc_endpoint.s3[0].prefix_list_id}',
+          port: 443,
+          toPort: 443,
+        },
       ]),
     );
-    expect(egress).toHaveLength(3); // the database initiates nothing
+    expect(egress).toHaveLength(5); // the database and the endpoints initiate nothing
     for (const group of Object.values(resources('aws_security_group'))) {
       expect(group).not.toHaveProperty('ingress');
       expect(group).not.toHaveProperty('egress');
@@ -151,7 +164,7 @@ describe('network exposure', () => {
     expect(resource('aws_vpc', 'this').count).toBe('${var.create_vpc ? 1 : 0}');
     expect(resource('aws_subnet', 'public').count).toBe('${var.create_vpc ? var.az_count : 0}');
     expect(resource('aws_subnet', 'private')).toBeDefined();
-    expect(resource('aws_nat_gateway', 'this').count).toBe('${local.tasks_in_private_subnets ? 1 : 0}');
+    expect(resource('aws_nat_gateway', 'this').count).toBe('${local.create_nat_gateway ? 1 : 0}');
     expect(local('db_subnet_ids')).toBe('${local.private_subnet_ids}');
   });
 
