@@ -116,15 +116,15 @@ export class LogAnalyzer {
       this.samples.push(processSample(line));
       return;
     }
-    const sql = isSqlStatement(line);
-    if (sql) this.addStatement(line);
+    const shape = isSqlStatement(line) ? this.addStatement(line) : undefined;
     const id = line.request_id;
     if (id === undefined) return;
 
-    if (isRequestStarted(line)) this.recent.delete(id);
+    const started = isRequestStarted(line);
+    if (started) this.recent.delete(id);
     const late = this.recent.get(id);
     if (late !== undefined) {
-      if (sql) this.addLateStatement(late, line);
+      if (shape) this.addLateStatement(late, line);
       return;
     }
     let request = this.open.get(id);
@@ -140,15 +140,15 @@ export class LogAnalyzer {
       };
       this.open.set(id, request);
     }
-    if (isRequestStarted(line)) request.startedAt = timeOf(line);
-    else if (sql) {
+    if (started) request.startedAt = timeOf(line);
+    else if (shape) {
       const durationMs = line.duration_ms ?? 0;
       request.sqlMs += durationMs;
       request.queryCount++;
       if (line.message === 'Query failed') request.failedQueries++;
       // A statement's line is written when it completes: it was sent duration_ms earlier.
       request.firstSent = Math.min(request.firstSent, timeOf(line) - durationMs);
-      request.shapes.push(this.shapeOf(line.query ?? ''));
+      request.shapes.push(shape);
     } else if (isRequestFinished(line)) {
       this.open.delete(id);
       this.finish(id, request, line);
@@ -276,7 +276,8 @@ export class LogAnalyzer {
     requests.queryCount.set(index, requests.queryCount.get(index) + 1);
   }
 
-  private addStatement(line: LogLine): void {
+  /** Counts the statement under its shape, which it returns. */
+  private addStatement(line: LogLine): ShapeStats {
     const durationMs = line.duration_ms ?? 0;
     this.queryDurations.push(durationMs);
     const stats = this.shapeOf(line.query ?? '');
@@ -293,6 +294,7 @@ export class LogAnalyzer {
         this.failedQueries.push({ requestId: id, shape: stats.shape, errorCode: line.error_code });
       }
     }
+    return stats;
   }
 
   private shapeOf(query: string): ShapeStats {
@@ -374,7 +376,6 @@ export class LogAnalyzer {
   private slowestShapes(): SqlShapeStats[] {
     const totalSqlMs = [...this.shapes.values()].reduce((total, s) => total + s.totalMs, 0);
     return [...this.shapes.values()]
-      .filter((s) => s.count > 0)
       .sort((a, b) => b.totalMs - a.totalMs)
       .slice(0, SLOWEST_SHAPES_LIMIT)
       .map((s) => {
