@@ -26,6 +26,10 @@ export interface ListFilter {
   completed?: boolean;
   /** Only todos due by now + this many whole days. */
   window?: number;
+  /** Only todos with an id greater than this (the cursor of a page). */
+  afterId?: number;
+  /** At most this many todos (1 to 1000; no answer holds more than 1000). */
+  limit?: number;
 }
 
 /** Every error body: `{"error": "...", "details": [...]}` (details for validation errors). */
@@ -267,6 +271,8 @@ export class TodoClient {
     const query: string[] = [];
     if (filter.completed !== undefined) query.push(`completed=${filter.completed}`);
     if (filter.window !== undefined) query.push(`window=${filter.window}`);
+    if (filter.afterId !== undefined) query.push(`after_id=${filter.afterId}`);
+    if (filter.limit !== undefined) query.push(`limit=${filter.limit}`);
     const url = `${this.api}/todos${query.length > 0 ? `?${query.join('&')}` : ''}`;
     const filterTag = query.length > 0 ? query.map((q) => q.split('=')[0]).join('+') : 'none';
     return this.call('GET', url, 'GET /api/v1/todos', undefined, withTags(options, { filter: filterTag }), isTodoList);

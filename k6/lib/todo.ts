@@ -5,6 +5,9 @@
  * (apps/taskoverflow/src/todos/todo-fields.spec.ts) fails when the two differ.
  */
 
+/** The most todos one answer of GET /todos holds; a `Link: <…>; rel="next"` header names the rest. */
+export const MAX_LIST_ANSWER = 1000;
+
 /** A todo, as the API returns it. Timestamps are UTC, ISO 8601 without an offset. */
 export interface Todo {
   id: number;

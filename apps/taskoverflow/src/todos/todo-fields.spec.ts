@@ -1,13 +1,13 @@
 import { getMetadataArgsStorage } from 'typeorm';
-import type * as K6 from '../../../../k6/lib/todo';
-import { type CreateTodo, type Todo, TodoSchema, type UpdateTodo } from './dto/todo.schema';
+import * as K6 from '../../../../k6/lib/todo';
+import { type CreateTodo, MAX_PAGE_SIZE, type Todo, TodoSchema, type UpdateTodo } from './dto/todo.schema';
 import { TodoEntity } from './todo.entity';
 import { todoColumns } from './todos.sql';
 
 /*
  * The todo's fields are written once, in the Todo schema; what cannot be
  * derived from it is checked against it here: the entity's columns, and the
- * k6 client's types (k6 cannot import the schema).
+ * k6 client's types and its page size (k6 cannot import the schema).
  */
 
 /** True only when A and B are the same type (not merely assignable). */
@@ -34,5 +34,9 @@ describe("the todo's fields", () => {
     const created: Same<K6.NewTodo, CreateTodo> = true;
     const changes: Same<K6.TodoChanges, UpdateTodo> = true;
     expect([todo, created, changes]).toEqual([true, true, true]);
+  });
+
+  it("the k6 client's largest list answer is the service's", () => {
+    expect(K6.MAX_LIST_ANSWER).toBe(MAX_PAGE_SIZE);
   });
 });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runRunner } from '@test/k6-runner/support/runner';
 import { spawnService, type ServiceProcess } from '../support/service-process';
-import { workerDatabaseUrl } from '../support/test-app';
+import { MAX_PAGE_SIZE } from '../../src/todos/dto/todo.schema';
+import { startTestApp, workerDatabaseUrl } from '../support/test-app';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const LOADTEST = path.join(ROOT, 'scripts/loadtest.mjs');
@@ -113,6 +114,27 @@ describe('npm run loadtest with the k6-compatible runner', () => {
     expect(finished.length).toBeGreaterThan(20);
     // The service required the key, and every request of the scenario had it.
     expect(finished.filter((line) => line.status_code === 401)).toEqual([]);
+  }, 120_000);
+
+  it('passes the smoke test on a deployment whose list holds more todos than one answer', async () => {
+    // A long-lived deployment: its own todos fill the first answers (1000 todos each).
+    const seeder = await startTestApp();
+    await seeder.dataSource.query(
+      `INSERT INTO todos (title) SELECT 'older todo ' || n FROM generate_series(1, ${2 * MAX_PAGE_SIZE + 1}) AS n`,
+    );
+    try {
+      const outcome = await loadtest(['smoke'], env());
+      expect(outcome.code).toBe(0);
+      const summary = JSON.parse(readFileSync(path.join(results, 'smoke.json'), 'utf8')) as SummaryJson;
+      const checks = allChecks(summary.root_group);
+      expect(checks.filter((c) => c.fails > 0)).toEqual([]);
+      expect(checks.map((c) => c.name)).toContain(
+        'GET /todos holds at most 1000 todos, and names the next page when full',
+      );
+    } finally {
+      await seeder.dataSource.query("DELETE FROM todos WHERE title LIKE 'older todo %'");
+      await seeder.close();
+    }
   }, 120_000);
 
   it('runs a shortened planners-and-studiers with every check of both scenarios passing', async () => {
