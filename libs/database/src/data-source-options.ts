@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { ClientConfig } from 'pg';
 import type { DataSourceOptions, MixedList } from 'typeorm';
-import type { DatabaseConfig, DatabaseTarget } from './database.config';
+import type { DatabaseConfig, DatabaseTarget, RoleCredentials } from './database.config';
 import type { PasswordSource } from './password-source';
+import type { Privilege } from './privileges';
 
 /**
  * A reachable server: the embedded target has been started and replaced by
@@ -10,13 +11,28 @@ import type { PasswordSource } from './password-source';
  */
 export type ConnectionTarget =
   | Extract<DatabaseTarget, { kind: 'url' }>
-  | (Extract<DatabaseTarget, { kind: 'host' }> & { passwords?: PasswordSource });
+  | (Omit<Extract<DatabaseTarget, { kind: 'host' }>, 'migrations'> & {
+      passwords?: PasswordSource;
+      migrations?: ConnectionRole;
+    });
+
+/** A role to log in as; a password in Secrets Manager has its source. */
+export type ConnectionRole = RoleCredentials & { passwords?: PasswordSource };
+
+/** The target as migrations reach it: as their own role when there is one. */
+export function migrationsTarget(target: ConnectionTarget): ConnectionTarget {
+  if (target.kind !== 'host' || target.migrations === undefined) return target;
+  const { migrations, ...rest } = target;
+  return { ...rest, user: migrations.user, password: migrations.password, passwords: migrations.passwords };
+}
 
 export interface SchemaSources {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string>;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
+  /** What the request pool's role is granted when migrations run as a role of their own. */
+  applicationPrivileges: Privilege[];
 }
 
 export function buildDataSourceOptions(

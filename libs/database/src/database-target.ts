@@ -1,5 +1,5 @@
 import type { ConnectionTarget } from './data-source-options';
-import type { DatabaseConfig } from './database.config';
+import type { DatabaseConfig, RoleCredentials } from './database.config';
 import { SecretsManagerPassword } from './password-source';
 import { startSupervisedPostgres } from './postgres-supervisor';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -13,10 +13,21 @@ export interface ReachableDatabase {
 /** Turns the configured target into one to connect to, starting embedded PostgreSQL if that is the target. */
 export async function resolveDatabaseTarget(config: DatabaseConfig): Promise<ReachableDatabase> {
   const { target } = config;
-  if (target.kind === 'host' && target.passwordSecretId !== undefined) {
+  if (target.kind === 'host') {
     // Region, credentials and endpoint from the SDK's standard configuration (the task role on ECS).
-    const passwords = new SecretsManagerPassword(new SecretsManagerClient({}), target.passwordSecretId);
-    return { target: { ...target, passwords }, stop: () => Promise.resolve() };
+    let client: SecretsManagerClient | undefined;
+    const withSource = <R extends RoleCredentials>(role: R): R & { passwords?: SecretsManagerPassword } =>
+      role.passwordSecretId === undefined
+        ? role
+        : {
+            ...role,
+            passwords: new SecretsManagerPassword((client ??= new SecretsManagerClient({})), role.passwordSecretId),
+          };
+    const { migrations, ...pool } = target;
+    return {
+      target: { ...withSource(pool), ...(migrations !== undefined && { migrations: withSource(migrations) }) },
+      stop: () => Promise.resolve(),
+    };
   }
   if (target.kind !== 'embedded') {
     return { target, stop: () => Promise.resolve() };

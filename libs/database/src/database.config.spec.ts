@@ -87,6 +87,37 @@ describe('loadDatabaseConfig', () => {
     }
   });
 
+  it('runs migrations as a role of their own with DB_MIGRATIONS_USER, beside DB_HOST only', () => {
+    const host = {
+      DB_HOST: 'db.internal',
+      DB_USER: 'taskoverflow_app',
+      DB_PASSWORD_SECRET_ID: 'taskoverflow/db-app',
+      DB_MIGRATIONS_USER: 'taskoverflow_migrations',
+      DB_MIGRATIONS_PASSWORD_SECRET_ID: 'taskoverflow/db-migrations',
+    };
+    expect(loadDatabaseConfig(host).target).toMatchObject({
+      user: 'taskoverflow_app',
+      passwordSecretId: 'taskoverflow/db-app',
+      migrations: { user: 'taskoverflow_migrations', passwordSecretId: 'taskoverflow/db-migrations' },
+    });
+    expect(
+      loadDatabaseConfig({ DB_HOST: 'db.internal', DB_MIGRATIONS_USER: 'owner', DB_MIGRATIONS_PASSWORD: 'p' }).target,
+    ).toMatchObject({ user: 'postgres', migrations: { user: 'owner', password: 'p' } });
+    expect(loadDatabaseConfig({ DB_HOST: 'db.internal' }).target).not.toHaveProperty('migrations');
+
+    const cases: [Record<string, string>, string][] = [
+      [{ DATABASE_URL: 'postgres://u:p@h/d', DB_MIGRATIONS_USER: 'owner' }, 'DB_MIGRATIONS_USER: goes with DB_HOST'],
+      [{ DB_MIGRATIONS_USER: 'owner' }, 'DB_MIGRATIONS_USER: goes with DB_HOST'],
+      [{ DB_HOST: 'db.internal', DB_MIGRATIONS_PASSWORD: 'p' }, 'DB_MIGRATIONS_USER: goes with DB_HOST'],
+      [{ ...host, DB_MIGRATIONS_USER: 'taskoverflow_app' }, 'DB_MIGRATIONS_USER: must differ from DB_USER'],
+      [{ ...host, DB_MIGRATIONS_PASSWORD: 'p' }, 'DB_MIGRATIONS_PASSWORD_SECRET_ID: instead of DB_MIGRATIONS_PASSWORD'],
+    ];
+    for (const [env, message] of cases) {
+      expect(() => loadDatabaseConfig(env)).toThrow(ConfigError);
+      expect(() => loadDatabaseConfig(env)).toThrow(message);
+    }
+  });
+
   it('wants the client-side query deadline past the statement timeout, so the server cancels first', () => {
     expect(() => loadDatabaseConfig({ DB_STATEMENT_TIMEOUT_MS: '8000' })).toThrow(
       'DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS (or be 0)',

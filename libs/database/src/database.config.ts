@@ -11,6 +11,11 @@ const databaseEnv = {
   // A Secrets Manager secret (ARN or name) holding the password, read at start and again
   // when the server refuses it (a rotation); instead of DB_PASSWORD, with DB_HOST.
   DB_PASSWORD_SECRET_ID: z.string().min(1).optional(),
+  // A role of its own for migrations, which owns the schema, so that DB_USER
+  // needs only what the routes do (granted by the migrations at each start).
+  DB_MIGRATIONS_USER: z.string().min(1).optional(),
+  DB_MIGRATIONS_PASSWORD: z.string().optional(),
+  DB_MIGRATIONS_PASSWORD_SECRET_ID: z.string().min(1).optional(),
   DB_SSL: boolean().default(false),
   DB_SSL_CA_FILE: z.string().optional(),
   DB_SSL_REJECT_UNAUTHORIZED: boolean().default(true),
@@ -33,19 +38,25 @@ const databaseEnv = {
 /** The environment variables this feature reads. */
 export const DATABASE_VARIABLES = Object.keys(databaseEnv);
 
+/** A role to log in as, and its password or where to read it. */
+export interface RoleCredentials {
+  user: string;
+  password?: string;
+  /** Where to read the password instead: a Secrets Manager secret. */
+  passwordSecretId?: string;
+}
+
 /** Where the database is: a URL, discrete settings, or an embedded server to start. */
 export type DatabaseTarget =
   | { kind: 'url'; url: string }
-  | {
+  | ({
       kind: 'host';
       host: string;
       port: number;
       database: string;
-      user: string;
-      password?: string;
-      /** Where to read the password instead: a Secrets Manager secret. */
-      passwordSecretId?: string;
-    }
+      /** The role migrations run as, when not DB_USER's. */
+      migrations?: RoleCredentials;
+    } & RoleCredentials)
   | { kind: 'embedded'; dataDir: string; port: number };
 
 export interface DatabaseConfig {
@@ -79,6 +90,28 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
       'Invalid database configuration: DB_PASSWORD_SECRET_ID: goes with DB_HOST, instead of DB_PASSWORD and DATABASE_URL',
     );
   }
+  const migrationsVariables = [
+    vars.DB_MIGRATIONS_USER,
+    vars.DB_MIGRATIONS_PASSWORD,
+    vars.DB_MIGRATIONS_PASSWORD_SECRET_ID,
+  ].filter((value) => value !== undefined);
+  if (migrationsVariables.length > 0) {
+    if (vars.DATABASE_URL || !vars.DB_HOST || vars.DB_MIGRATIONS_USER === undefined) {
+      throw new ConfigError(
+        'Invalid database configuration: DB_MIGRATIONS_USER: goes with DB_HOST (instead of DATABASE_URL), and DB_MIGRATIONS_PASSWORD or DB_MIGRATIONS_PASSWORD_SECRET_ID need it',
+      );
+    }
+    if (vars.DB_MIGRATIONS_USER === vars.DB_USER) {
+      throw new ConfigError(
+        'Invalid database configuration: DB_MIGRATIONS_USER: must differ from DB_USER (leave it unset to migrate as DB_USER)',
+      );
+    }
+    if (vars.DB_MIGRATIONS_PASSWORD !== undefined && vars.DB_MIGRATIONS_PASSWORD_SECRET_ID !== undefined) {
+      throw new ConfigError(
+        'Invalid database configuration: DB_MIGRATIONS_PASSWORD_SECRET_ID: instead of DB_MIGRATIONS_PASSWORD, not with it',
+      );
+    }
+  }
   return {
     target: vars.DATABASE_URL
       ? { kind: 'url', url: vars.DATABASE_URL }
@@ -91,6 +124,15 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
             user: vars.DB_USER,
             password: vars.DB_PASSWORD,
             ...(vars.DB_PASSWORD_SECRET_ID !== undefined && { passwordSecretId: vars.DB_PASSWORD_SECRET_ID }),
+            ...(vars.DB_MIGRATIONS_USER !== undefined && {
+              migrations: {
+                user: vars.DB_MIGRATIONS_USER,
+                password: vars.DB_MIGRATIONS_PASSWORD,
+                ...(vars.DB_MIGRATIONS_PASSWORD_SECRET_ID !== undefined && {
+                  passwordSecretId: vars.DB_MIGRATIONS_PASSWORD_SECRET_ID,
+                }),
+              },
+            }),
           }
         : {
             kind: 'embedded',

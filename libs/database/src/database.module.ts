@@ -8,9 +8,15 @@ import {
   type EntitySubscriberInterface,
   type Logger as TypeOrmLogger,
 } from 'typeorm';
-import { buildDataSourceOptions, type ConnectionTarget, type SchemaSources } from './data-source-options';
+import {
+  buildDataSourceOptions,
+  type ConnectionTarget,
+  migrationsTarget,
+  type SchemaSources,
+} from './data-source-options';
 import type { DatabaseConfig } from './database.config';
 import { runMigrationsUnderLock } from './migration-runner';
+import { grantPrivileges } from './privileges';
 import { withPasswordRefresh } from './password-source';
 import { withQueryDeadline } from './query-deadline';
 import { waitForDatabase } from './wait-for-database';
@@ -54,8 +60,16 @@ class MigrationsOnStartup implements OnModuleInit {
       dataSourceOptions(this.options, 'migrations'),
       this.options.instrumentation,
     );
+    const { target, schema } = this.options;
+    // With a migrations role of its own, the pool's role has only what the routes need.
+    const grantTo = target.kind === 'host' && target.migrations !== undefined ? target.user : undefined;
     try {
-      await runMigrationsUnderLock(dataSource);
+      await runMigrationsUnderLock(dataSource, {
+        afterMigrations:
+          grantTo === undefined
+            ? undefined
+            : (queryRunner) => grantPrivileges(queryRunner, schema.applicationPrivileges, grantTo),
+      });
     } finally {
       await dataSource.destroy();
     }
@@ -97,11 +111,12 @@ function dataSourceOptions(
   use: 'requests' | 'migrations',
 ): PostgresConnectionOptions {
   const client = instrumentation?.client ?? Client;
+  const role = use === 'migrations' ? migrationsTarget(target) : target;
   const base = {
-    ...(buildDataSourceOptions(target, config, schema) as PostgresConnectionOptions),
+    ...(buildDataSourceOptions(role, config, schema) as PostgresConnectionOptions),
     connectTimeoutMS: config.connectTimeoutMs,
     logger: instrumentation?.logger,
-    ...(target.kind === 'host' && target.passwords ? { driver: withPasswordRefresh(pg, target.passwords) } : {}),
+    ...(role.kind === 'host' && role.passwords ? { driver: withPasswordRefresh(pg, role.passwords) } : {}),
   };
   if (use === 'migrations') {
     return {

@@ -7,5 +7,6 @@ export * from './embedded-postgres';
 export * from './migration-runner';
 export * from './password-source';
 export * from './postgres-errors';
+export * from './privileges';
 export * from './query-deadline';
 export * from './wait-for-database';

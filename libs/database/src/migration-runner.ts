@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, MigrationExecutor } from 'typeorm';
+import { DataSource, MigrationExecutor, type QueryRunner } from 'typeorm';
 
 /** Arbitrary, fixed: every instance of the service contends for the same lock. */
 export const MIGRATION_LOCK_KEY = 640_001;
@@ -12,7 +12,14 @@ export const MIGRATION_LOCK_KEY = 640_001;
  */
 export async function runMigrationsUnderLock(
   dataSource: DataSource,
-  logger = new Logger('Migrations'),
+  {
+    logger = new Logger('Migrations'),
+    afterMigrations,
+  }: {
+    logger?: Logger;
+    /** Still under the lock: concurrent GRANTs on one object can fail ("tuple concurrently updated"). */
+    afterMigrations?: (queryRunner: QueryRunner) => Promise<void>;
+  } = {},
 ): Promise<string[]> {
   const queryRunner = dataSource.createQueryRunner();
   try {
@@ -24,6 +31,7 @@ export async function runMigrationsUnderLock(
       const applied = await executor.executePendingMigrations();
       const names = applied.map((migration) => migration.name);
       logger.log(names.length ? `Applied ${names.length} migration(s): ${names.join(', ')}` : 'Schema is up to date');
+      await afterMigrations?.(queryRunner);
       return names;
     } finally {
       await queryRunner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);

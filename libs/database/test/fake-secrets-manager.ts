@@ -4,15 +4,19 @@ import type { AddressInfo } from 'node:net';
 
 const TARGET_PREFIX = 'secretsmanager.';
 
-interface Secret {
-  /** Version stage → secret string. */
-  stages: Map<string, string>;
+interface Version {
+  value: string;
+  stages: Set<string>;
 }
 
+/** Version id → its value and stages. */
+type Secret = Map<string, Version>;
+
 /**
- * A local Secrets Manager endpoint for tests: GetSecretValue over the
- * service's JSON 1.1 protocol on 127.0.0.1, with AWSCURRENT and AWSPENDING
- * versions a test sets as a rotation would. Signatures are not checked.
+ * A local Secrets Manager endpoint for tests, on 127.0.0.1 over the service's
+ * JSON 1.1 protocol: GetSecretValue, and what a rotation uses (DescribeSecret,
+ * PutSecretValue, UpdateSecretVersionStage), with versions and their stages
+ * as Secrets Manager keeps them. Signatures are not checked.
  */
 export class FakeSecretsManager {
   /** Every GetSecretValue answered: the secret and the stage asked for. */
@@ -42,17 +46,31 @@ export class FakeSecretsManager {
     };
   }
 
-  /** Sets a stage of a secret (AWSCURRENT by default); undefined removes the stage. */
+  /** Sets a stage of a secret (AWSCURRENT by default) to a new version; undefined removes the stage. */
   set(secretId: string, value: string | undefined, stage: 'AWSCURRENT' | 'AWSPENDING' = 'AWSCURRENT'): void {
-    const secret = this.secrets.get(secretId) ?? { stages: new Map<string, string>() };
-    if (value === undefined) secret.stages.delete(stage);
-    else secret.stages.set(stage, value);
-    this.secrets.set(secretId, secret);
+    const secret = this.secret(secretId);
+    for (const version of secret.values()) version.stages.delete(stage);
+    if (value !== undefined) secret.set(randomUUID(), { value, stages: new Set([stage]) });
+  }
+
+  /** The value at a stage, if any. */
+  get(secretId: string, stage = 'AWSCURRENT'): string | undefined {
+    return this.versionAt(this.secret(secretId), stage)?.[1].value;
   }
 
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private secret(secretId: string): Secret {
+    let secret = this.secrets.get(secretId);
+    if (secret === undefined) this.secrets.set(secretId, (secret = new Map()));
+    return secret;
+  }
+
+  private versionAt(secret: Secret, stage: string): [string, Version] | undefined {
+    return [...secret.entries()].find(([, version]) => version.stages.has(stage));
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -62,28 +80,69 @@ export class FakeSecretsManager {
     const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
       SecretId?: string;
       VersionStage?: string;
+      VersionStages?: string[];
+      SecretString?: string;
+      ClientRequestToken?: string;
+      MoveToVersionId?: string;
+      RemoveFromVersionId?: string;
     };
-    if (operation !== 'GetSecretValue')
-      return this.fail(response, 'InvalidRequestException', `not faked: ${operation}`);
     const secretId = input.SecretId ?? '';
-    const stage = input.VersionStage ?? 'AWSCURRENT';
-    this.reads.push({ secretId, stage });
-    const value = this.secrets.get(secretId)?.stages.get(stage);
-    if (value === undefined) {
-      return this.fail(
-        response,
-        'ResourceNotFoundException',
-        `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
-      );
+    const secret = this.secret(secretId);
+    const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${secretId}`;
+    switch (operation) {
+      case 'GetSecretValue': {
+        const stage = input.VersionStage ?? 'AWSCURRENT';
+        this.reads.push({ secretId, stage });
+        const found = this.versionAt(secret, stage);
+        if (found === undefined) {
+          return this.fail(
+            response,
+            'ResourceNotFoundException',
+            `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+          );
+        }
+        const [versionId, version] = found;
+        return this.send(response, 200, {
+          ARN: arn,
+          Name: secretId,
+          VersionId: versionId,
+          SecretString: version.value,
+          VersionStages: [...version.stages],
+          CreatedDate: Date.now() / 1000,
+        });
+      }
+      case 'DescribeSecret':
+        return this.send(response, 200, {
+          ARN: arn,
+          Name: secretId,
+          VersionIdsToStages: Object.fromEntries([...secret.entries()].map(([id, v]) => [id, [...v.stages]])),
+        });
+      case 'PutSecretValue': {
+        const versionId = input.ClientRequestToken ?? randomUUID();
+        const stages = input.VersionStages ?? ['AWSCURRENT'];
+        for (const version of secret.values()) for (const stage of stages) version.stages.delete(stage);
+        secret.set(versionId, { value: input.SecretString ?? '', stages: new Set(stages) });
+        return this.send(response, 200, { ARN: arn, Name: secretId, VersionId: versionId, VersionStages: stages });
+      }
+      case 'UpdateSecretVersionStage': {
+        const stage = input.VersionStage ?? '';
+        const holder = this.versionAt(secret, stage);
+        if (holder !== undefined && holder[0] !== input.RemoveFromVersionId) {
+          return this.fail(
+            response,
+            'InvalidParameterException',
+            `The parameter RemoveFromVersionId must be specified: ${stage} is on ${holder[0]}`,
+          );
+        }
+        const target = input.MoveToVersionId === undefined ? undefined : secret.get(input.MoveToVersionId);
+        if (target === undefined) return this.fail(response, 'ResourceNotFoundException', 'no such version');
+        holder?.[1].stages.delete(stage);
+        target.stages.add(stage);
+        return this.send(response, 200, { ARN: arn, Name: secretId });
+      }
+      default:
+        return this.fail(response, 'InvalidRequestException', `not faked: ${operation}`);
     }
-    this.send(response, 200, {
-      ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${secretId}`,
-      Name: secretId,
-      VersionId: randomUUID(),
-      SecretString: value,
-      VersionStages: [stage],
-      CreatedDate: Date.now() / 1000,
-    });
   }
 
   private fail(response: ServerResponse, type: string, message: string): void {

@@ -40,12 +40,18 @@ describe('database schema', () => {
   it('applies migrations once when several instances start at the same moment, each with a pool of one', async () => {
     const url = await freshDatabase(`migrations_${worker}`);
     const instances = await Promise.all([1, 2, 3, 4].map(() => open(url, 1)));
-    const applied = await Promise.all(instances.map((dataSource) => runMigrationsUnderLock(dataSource, quiet)));
+    const applied = await Promise.all(
+      instances.map((dataSource) => runMigrationsUnderLock(dataSource, { logger: quiet })),
+    );
     expect(applied.filter((names) => names.length > 0)).toEqual([
-      [expect.stringMatching(/^CreateTodos\d+$/), expect.stringMatching(/^TodosRevision\d+$/)],
+      [
+        expect.stringMatching(/^CreateTodos\d+$/),
+        expect.stringMatching(/^TodosRevision\d+$/),
+        expect.stringMatching(/^TodosRevisionAsOwner\d+$/),
+      ],
     ]);
     const [{ count }] = await instances[0].query('SELECT count(*)::int AS count FROM migrations');
-    expect(count).toBe(2);
+    expect(count).toBe(3);
     const [{ held }] = await instances[0].query(
       "SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
     );
@@ -54,14 +60,14 @@ describe('database schema', () => {
 
   it('the entities and the migrations describe the same schema (nothing left to generate)', async () => {
     const dataSource = await open(await freshDatabase(`agreement_${worker}`));
-    await runMigrationsUnderLock(dataSource, quiet);
+    await runMigrationsUnderLock(dataSource, { logger: quiet });
     const pending = await dataSource.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((query) => query.query)).toEqual([]);
   });
 
   it('reverts every migration, newest first, and applies them again', async () => {
     const dataSource = await open(await freshDatabase(`revert_${worker}`));
-    await runMigrationsUnderLock(dataSource, quiet);
+    await runMigrationsUnderLock(dataSource, { logger: quiet });
     const tables = async () =>
       (
         await dataSource.query(
@@ -74,18 +80,25 @@ describe('database schema', () => {
       );
     expect(await tables()).toEqual(['migrations', 'todos', 'todos_revision']);
     expect(await triggers()).toEqual(['todos_revision_on_change', 'todos_revision_on_truncate']);
+    const definer = async () =>
+      (await dataSource.query("SELECT prosecdef FROM pg_proc WHERE proname = 'bump_todos_revision'")).map(
+        (row: { prosecdef: boolean }) => row.prosecdef,
+      );
+    expect(await definer()).toEqual([true]);
+    await dataSource.undoLastMigration();
+    expect(await definer()).toEqual([false]);
     await dataSource.undoLastMigration();
     expect(await tables()).toEqual(['migrations', 'todos']);
     expect(await triggers()).toEqual([]);
     await dataSource.undoLastMigration();
     expect(await tables()).toEqual(['migrations']);
-    await runMigrationsUnderLock(dataSource, quiet);
+    await runMigrationsUnderLock(dataSource, { logger: quiet });
     expect(await tables()).toEqual(['migrations', 'todos', 'todos_revision']);
   });
 
   it('the list filters are served by indexes', async () => {
     const dataSource = await open(await freshDatabase(`indexes_${worker}`));
-    await runMigrationsUnderLock(dataSource, quiet);
+    await runMigrationsUnderLock(dataSource, { logger: quiet });
     // Many open todos without deadlines, a few done or due: the shape of the load test's table.
     await dataSource.query(
       `INSERT INTO todos (title, completed, deadline_at)

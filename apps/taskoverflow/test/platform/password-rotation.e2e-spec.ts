@@ -38,7 +38,7 @@ describe('a rotated database password (DB_PASSWORD_SECRET_ID)', () => {
     const migrations = await new DataSource(
       buildDataSourceOptions({ kind: 'url', url: workerDatabaseUrl() }, { ssl: false, poolSize: 1 }, schema),
     ).initialize();
-    await runMigrationsUnderLock(migrations, quiet);
+    await runMigrationsUnderLock(migrations, { logger: quiet });
     await migrations.destroy();
     admin = new Client({ connectionString: workerDatabaseUrl() });
     await admin.connect();
