@@ -1,5 +1,9 @@
 ################################################################################
-# ECS on Fargate: cluster, task definition, service behind the ALB
+# ECS on Fargate: cluster, task definitions, service behind the ALB
+#
+# Two task definitions from the same image: the service's, and db-roles, a
+# one-shot task run by hand (db_roles_command output) that creates the
+# service's database roles and rotates their passwords (secrets.tf).
 ################################################################################
 
 locals {
@@ -20,17 +24,23 @@ locals {
   image     = "${aws_ecr_repository.this.repository_url}:${local.image_tag}"
 
   # Only names the service reads (its config schema), kept sorted by name: a
-  # stable order keeps plans free of reordering noise.
+  # stable order keeps plans free of reordering noise. The two roles'
+  # passwords are not here nor in secrets: the service reads them from
+  # Secrets Manager itself (task role, iam.tf), at start and again when
+  # PostgreSQL refuses one, so a rotation reaches running tasks.
   container_environment_always = [
     { name = "DB_HOST", value = aws_db_instance.this.address },
+    { name = "DB_MIGRATIONS_PASSWORD_SECRET_ID", value = aws_secretsmanager_secret.db_migrations.arn },
+    { name = "DB_MIGRATIONS_USER", value = var.db_migrations_username },
     { name = "DB_NAME", value = var.db_name },
+    { name = "DB_PASSWORD_SECRET_ID", value = aws_secretsmanager_secret.db_app.arn },
     { name = "DB_POOL_SIZE", value = tostring(var.db_pool_size) },
     { name = "DB_PORT", value = tostring(aws_db_instance.this.port) },
     { name = "DB_SSL", value = "true" },
     # The image carries the RDS global CA bundle here; with it the service
     # verifies the database's certificate (rds.force_ssl = 1 refuses plaintext).
     { name = "DB_SSL_CA_FILE", value = "/app/certs/rds-global-bundle.pem" },
-    { name = "DB_USER", value = var.db_username },
+    { name = "DB_USER", value = var.db_app_username },
     { name = "HOST", value = "0.0.0.0" },
     { name = "LOG_LEVEL", value = var.log_level },
     { name = "PORT", value = tostring(local.container_port) },
@@ -67,21 +77,13 @@ locals {
   )
 
   # Secrets never appear in Terraform, the task definition or the environment
-  # list: ECS reads them from Secrets Manager at task start (execution role,
-  # see iam.tf). DB_PASSWORD is the "password" key of the secret RDS manages.
-  container_secrets_always = [
-    { name = "DB_PASSWORD", valueFrom = "${aws_db_instance.this.master_user_secret[0].secret_arn}:password::" },
-  ]
-
-  # The whole secret string, "key" or "old,new" (secrets.tf).
+  # list: ECS reads API_KEYS from Secrets Manager at task start (execution
+  # role, see iam.tf), the whole secret string, "key" or "old,new" (secrets.tf).
   container_secrets_api_keys = [
     { name = "API_KEYS", valueFrom = one(aws_secretsmanager_secret.api_keys[*].arn) },
   ]
 
-  container_secrets = concat(
-    local.container_secrets_always,
-    var.enable_api_keys ? local.container_secrets_api_keys : [],
-  )
+  container_secrets = var.enable_api_keys ? local.container_secrets_api_keys : []
 
   container_definition = {
     name      = local.container_name
@@ -177,7 +179,7 @@ resource "aws_ecs_cluster" "this" {
 }
 
 resource "aws_ecs_task_definition" "this" {
-  #checkov:skip=CKV_AWS_249:By default the tasks get no task role at all, and a task role of their own (aws_iam_role.task) with log self-shipping (iam.tf, tested). Both are LabRole only with var.existing_iam_role_name and self-shipping, for AWS Academy, where iam:CreateRole is denied.
+  #checkov:skip=CKV_AWS_249:By default the execution role and the task role are two roles, each least privilege (aws_iam_role.execution, aws_iam_role.task; iam.tf, tested). They are one role only with var.existing_iam_role_name, for AWS Academy, where iam:CreateRole is denied.
   count = local.deploy_service ? 1 : 0
 
   family                   = local.name
@@ -246,17 +248,109 @@ resource "aws_ecs_service" "this" {
   }
 
   # The target group must be attached to the load balancer before a service
-  # can use it; the execution role's policy must exist before tasks start
-  # (and outlive them on destroy), and so must the NAT route or, with
+  # can use it; the roles' policies must exist before tasks start (and
+  # outlive them on destroy), and so must the NAT route or, with
   # private_tasks, the VPC endpoints and the rules to reach them.
   depends_on = [
     aws_lb_listener.http,
     aws_lb_listener.https,
     aws_iam_role_policy.execution,
+    aws_iam_role_policy.task_db_secrets,
+    aws_iam_role_policy.task_self_shipping,
     aws_route.private_nat,
     aws_vpc_endpoint.interface,
     aws_vpc_endpoint.s3,
     aws_vpc_security_group_egress_rule.service_to_endpoints,
     aws_vpc_security_group_egress_rule.service_to_s3,
   ]
+}
+
+################################################################################
+# db-roles: the one-shot task that creates the service's database roles
+#
+# Logs in as the master user (its RDS-managed secret, which the service's task
+# role cannot read), creates the LOGIN roles var.db_app_username and
+# var.db_migrations_username if missing, gives each a new random password
+# following Secrets Manager's rotation protocol (secrets.tf), makes the
+# migrations role the owner of the schema's objects, and exits 0. Run once
+# after the first apply with image_tag, and again to rotate the two passwords
+# (db_roles_command output); it runs with the service's network settings, so
+# it reaches the database and Secrets Manager the same way.
+################################################################################
+
+locals {
+  # The AWS CLI options naming this cluster, for each step of db_roles_command
+  # (outputs.tf).
+  ecs_cli_cluster = "--region ${local.region} --cluster ${aws_ecs_cluster.this.name}"
+
+  # Sorted by name, as the service's. The database and TLS settings are the
+  # service's own (a test keeps them equal).
+  db_roles_environment = [
+    { name = "DB_APP_PASSWORD_SECRET_ID", value = aws_secretsmanager_secret.db_app.arn },
+    { name = "DB_APP_USER", value = var.db_app_username },
+    { name = "DB_HOST", value = aws_db_instance.this.address },
+    { name = "DB_MIGRATIONS_PASSWORD_SECRET_ID", value = aws_secretsmanager_secret.db_migrations.arn },
+    { name = "DB_MIGRATIONS_USER", value = var.db_migrations_username },
+    { name = "DB_NAME", value = var.db_name },
+    # The master user's secret, RDS-managed (JSON with a password key).
+    { name = "DB_PASSWORD_SECRET_ID", value = aws_db_instance.this.master_user_secret[0].secret_arn },
+    { name = "DB_PORT", value = tostring(aws_db_instance.this.port) },
+    { name = "DB_SSL", value = "true" },
+    { name = "DB_SSL_CA_FILE", value = "/app/certs/rds-global-bundle.pem" },
+    { name = "DB_USER", value = var.db_username },
+  ]
+
+  db_roles_container_definition = {
+    name      = "db-roles"
+    image     = local.image
+    essential = true
+    command   = ["node", "dist/libs/database/src/cli/setup-roles.js"]
+
+    environment = local.db_roles_environment
+
+    # The service container's least privilege (see above): it writes no file
+    # either, and opens no port.
+    readonlyRootFilesystem = true
+    user                   = "node"
+    linuxParameters = {
+      capabilities = {
+        drop = ["ALL"]
+      }
+    }
+
+    # Into the service's log group, streams db-roles/<container>/<task id>.
+    # Blocking: a short job serves no request, and every line of its log
+    # matters when it fails.
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        "awslogs-group"         = aws_cloudwatch_log_group.service.name
+        "awslogs-region"        = local.region
+        "awslogs-stream-prefix" = "db-roles"
+        "mode"                  = "blocking"
+      }
+    }
+  }
+}
+
+resource "aws_ecs_task_definition" "db_roles" {
+  #checkov:skip=CKV_AWS_249:By default the execution role and the task role are two roles, each least privilege (aws_iam_role.execution, aws_iam_role.db_roles; iam.tf, tested). They are one role only with var.existing_iam_role_name, for AWS Academy, where iam:CreateRole is denied.
+  count = local.deploy_service ? 1 : 0
+
+  family                   = "${local.name}-db-roles"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  execution_role_arn       = local.execution_role_arn
+  task_role_arn            = local.db_roles_task_role_arn
+
+  # The smallest Fargate size: a few SQL statements and Secrets Manager calls.
+  cpu    = 256
+  memory = 512
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  container_definitions = jsonencode([local.db_roles_container_definition])
 }

@@ -19,13 +19,40 @@ output "api_keys_secret_name" {
 }
 
 output "api_keys_set_command" {
-  description = "Sets the API keys to the shell variable API_KEYS: one key, or \"old,new\" while rotating (each at least 32 characters, e.g. openssl rand -hex 32). Running tasks keep the keys they started with: run api_keys_rollout_command after each change. null with enable_api_keys = false."
+  description = "Sets the API keys to the shell variable API_KEYS: one key, or \"old,new\" while rotating (each at least 32 characters, e.g. openssl rand -hex 32). Running tasks keep the keys they started with: run rollout_command after each change. null with enable_api_keys = false."
   value       = var.enable_api_keys ? "aws secretsmanager put-secret-value --region ${local.region} --secret-id ${aws_secretsmanager_secret.api_keys[0].arn} --secret-string \"$API_KEYS\"" : null
 }
 
-output "api_keys_rollout_command" {
-  description = "Replaces the running tasks (rolling, no downtime) so that they read the API keys again; needed after api_keys_set_command."
+output "rollout_command" {
+  description = "Replaces the running tasks (rolling, no downtime) with a forced new deployment: after api_keys_set_command (tasks read the API keys at start), and after the first db_roles_command (a deployment that started before the database roles existed may have given up)."
   value       = "aws ecs update-service --region ${local.region} --cluster ${aws_ecs_cluster.this.name} --service ${local.service_name} --force-new-deployment"
+}
+
+output "db_app_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding the credentials of db_app_username, the database role the service's requests run as (written by the db-roles task, never by Terraform)."
+  value       = aws_secretsmanager_secret.db_app.arn
+}
+
+output "db_migrations_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding the credentials of db_migrations_username, the database role the service's migrations run as (written by the db-roles task, never by Terraform)."
+  value       = aws_secretsmanager_secret.db_migrations.arn
+}
+
+output "db_roles_task_definition" {
+  description = "Task definition family:revision of the db-roles task, which creates the service's database roles and sets their passwords, or null before image_tag is set."
+  value       = local.deploy_service ? "${aws_ecs_task_definition.db_roles[0].family}:${aws_ecs_task_definition.db_roles[0].revision}" : null
+}
+
+output "db_roles_command" {
+  description = "Runs the db-roles task once with the service's subnets, security group and public IP setting, waits for it to stop, prints its exit code and exits with it (0: the roles exist with new passwords). Run it as terraform output -raw db_roles_command | sh once after the first apply with image_tag (the service's tasks cannot log in before), and again to rotate the two roles' passwords: running tasks read the new ones without a restart. Its log is in log_group_name, in the streams named db-roles/*. null before image_tag is set."
+  value = local.deploy_service ? join(" && ", [
+    "task=\"$(aws ecs run-task ${local.ecs_cli_cluster} --launch-type FARGATE --task-definition ${aws_ecs_task_definition.db_roles[0].family}:${aws_ecs_task_definition.db_roles[0].revision} --network-configuration 'awsvpcConfiguration={subnets=[${join(",", local.service_subnet_ids)}],securityGroups=[${aws_security_group.service.id}],assignPublicIp=${local.assign_public_ip ? "ENABLED" : "DISABLED"}}' --query 'tasks[0].taskArn' --output text)\"",
+    "echo \"db-roles task: $task\"",
+    "aws ecs wait tasks-stopped ${local.ecs_cli_cluster} --tasks \"$task\"",
+    "code=\"$(aws ecs describe-tasks ${local.ecs_cli_cluster} --tasks \"$task\" --query 'tasks[0].containers[0].exitCode' --output text)\"",
+    "echo \"db-roles exit code: $code\"",
+    "[ \"$code\" = 0 ]",
+  ]) : null
 }
 
 output "alb_dns_name" {

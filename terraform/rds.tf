@@ -6,7 +6,8 @@
 # (rds.force_ssl), reachable on 5432 only from the tasks' security group
 # (network.tf). The master password is generated, stored and rotatable in
 # Secrets Manager by RDS itself (manage_master_user_password): Terraform never
-# sees it, and the tasks receive it as the DB_PASSWORD secret (ecs.tf).
+# sees it, and only the db-roles task reads it, to create the service's own
+# roles (secrets.tf, ecs.tf); the service never logs in as the master user.
 ################################################################################
 
 resource "aws_db_subnet_group" "this" {
@@ -49,7 +50,7 @@ resource "aws_db_parameter_group" "this" {
 resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_157:Multi-AZ is var.db_multi_az: it doubles the instance cost, so it is a choice per deployment. Backups (var.backup_retention_days, at least 1 day) and deletion protection guard the data either way.
   #checkov:skip=CKV_AWS_118:Enhanced Monitoring needs an IAM role for RDS to assume, which AWS Academy (iam:CreateRole denied) cannot create. Performance Insights and the RDS CloudWatch metrics on the dashboard cover database load.
-  #checkov:skip=CKV_AWS_161:The service authenticates with the RDS-managed password from Secrets Manager; IAM authentication would need it to sign a new token every 15 minutes, a change to the service, not to its infrastructure.
+  #checkov:skip=CKV_AWS_161:The service authenticates as its own roles with passwords in Secrets Manager, rotated by the db-roles task and re-read by the service on a refusal; IAM authentication would need it to sign a new token every 15 minutes, a change to the service, not to its infrastructure.
   #checkov:skip=CKV_AWS_354:Performance Insights data is encrypted at rest with the aws/rds key in any case; a customer managed key is optional (var.kms_key_arn).
   identifier     = local.db_identifier
   engine         = "postgres"
@@ -98,6 +99,16 @@ resource "aws_db_instance" "this" {
     precondition {
       condition     = var.db_max_allocated_storage == 0 || var.db_max_allocated_storage >= var.db_allocated_storage
       error_message = "db_max_allocated_storage (${var.db_max_allocated_storage}) must be 0 (no storage autoscaling) or at least db_allocated_storage (${var.db_allocated_storage})."
+    }
+
+    # Three distinct roles: one shared with the master user would hand the
+    # service the master's privileges (and the db-roles task would change the
+    # master's password behind RDS's back). The service's role names are
+    # lower case (validated); the master's is compared ignoring case, as
+    # PostgreSQL folds unquoted names to lower case.
+    precondition {
+      condition     = var.db_app_username != lower(var.db_username) && var.db_migrations_username != lower(var.db_username) && var.db_app_username != var.db_migrations_username
+      error_message = "db_app_username (${var.db_app_username}), db_migrations_username (${var.db_migrations_username}) and db_username (${var.db_username}, the master user) must be three different names, ignoring case."
     }
   }
 }

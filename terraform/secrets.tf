@@ -27,3 +27,38 @@ resource "aws_secretsmanager_secret" "api_keys" {
 
   recovery_window_in_days = var.api_keys_recovery_window_days
 }
+
+################################################################################
+# Database roles
+#
+# The service does not log in as the master user: its requests run as
+# var.db_app_username and its migrations as var.db_migrations_username, each
+# with a password in a secret of its own, a JSON object with "username" and
+# "password". The db-roles task (ecs.tf) writes both: it creates the roles,
+# and on each run gives them new passwords following Secrets Manager's
+# rotation protocol (the new version staged AWSPENDING, ALTER ROLE, then
+# AWSCURRENT moved to it). The service reads the secrets itself (task role,
+# iam.tf) at start and again whenever PostgreSQL refuses a password, so a
+# rotation needs no new deployment.
+#
+# As for the API keys, Terraform creates the secrets but never their values:
+# the state holds only their ARNs.
+################################################################################
+
+resource "aws_secretsmanager_secret" "db_app" {
+  #checkov:skip=CKV2_AWS_57:Rotated by running the db-roles task again (db_roles_command output), which follows Secrets Manager's rotation protocol (AWSPENDING, ALTER ROLE, AWSCURRENT) with the master user's credentials; a rotation Lambda would need a network path to the database and a copy of that logic.
+  name_prefix = "${local.name}/db-app-"
+  description = "Credentials of ${var.db_app_username}, the database role the requests of ${local.name} run as: JSON with username and password keys, written by the db-roles task, never by Terraform."
+  kms_key_id  = var.kms_key_arn
+
+  recovery_window_in_days = var.db_secrets_recovery_window_days
+}
+
+resource "aws_secretsmanager_secret" "db_migrations" {
+  #checkov:skip=CKV2_AWS_57:Rotated by running the db-roles task again (db_roles_command output), which follows Secrets Manager's rotation protocol (AWSPENDING, ALTER ROLE, AWSCURRENT) with the master user's credentials; a rotation Lambda would need a network path to the database and a copy of that logic.
+  name_prefix = "${local.name}/db-migrations-"
+  description = "Credentials of ${var.db_migrations_username}, the database role that owns the schema of ${local.name} and runs its migrations: JSON with username and password keys, written by the db-roles task, never by Terraform."
+  kms_key_id  = var.kms_key_arn
+
+  recovery_window_in_days = var.db_secrets_recovery_window_days
+}

@@ -94,7 +94,7 @@ variable "private_tasks" {
 
 variable "existing_iam_role_name" {
   type        = string
-  description = "Use this existing IAM role (e.g. \"LabRole\" in AWS Academy Learner Lab, which forbids creating roles) as both the task execution role and the task role instead of creating the two least-privilege roles. null creates them."
+  description = "Use this existing IAM role (e.g. \"LabRole\" in AWS Academy Learner Lab, which forbids creating roles) as the task execution role and the task role of both task definitions (the service and db-roles) instead of creating the three least-privilege roles. null creates them."
   default     = null
 
   validation {
@@ -535,12 +535,50 @@ variable "db_name" {
 
 variable "db_username" {
   type        = string
-  description = "Master user name, passed as DB_USER. Its password is generated and rotated by RDS in Secrets Manager (manage_master_user_password); no password is ever written in Terraform."
+  description = "Master user name of the database. Only the db-roles task logs in as it, to create the service's two roles (db_app_username, db_migrations_username); the service never does. Its password is generated and rotated by RDS in Secrets Manager (manage_master_user_password); no password is ever written in Terraform."
   default     = "taskoverflow"
 
   validation {
     condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_]{0,62}$", var.db_username)) && !contains(["rdsadmin", "rdsrepladmin", "rds_superuser"], lower(var.db_username))
     error_message = "db_username must start with a letter, contain up to 63 letters, digits and underscores, and not be a name RDS reserves."
+  }
+}
+
+# The two roles below are created by the db-roles task, which takes lower-case
+# names only (the PostgreSQL form of an unquoted name), and with CREATE ROLE,
+# which refuses PostgreSQL's reserved names (pg_*, public, none); rds* names
+# belong to RDS's own roles (rds_superuser, rds_iam, rdsadmin, ...). They must
+# differ from each other and from db_username (a precondition in rds.tf).
+variable "db_app_username" {
+  type        = string
+  description = "Database role the service's requests run as (DB_USER): a LOGIN role with only the privileges the migrations grant it, not the master user. Created, and its password set and rotated, by the db-roles task (db_roles_command output); the password is in the db_app_secret_arn secret."
+  default     = "taskoverflow_app"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_app_username)) && !contains(["public", "none"], var.db_app_username) && !startswith(var.db_app_username, "pg_") && !startswith(var.db_app_username, "rds")
+    error_message = "db_app_username must start with a lower-case letter, contain up to 63 lower-case letters, digits and underscores, and not be a name PostgreSQL or RDS reserves (public, none, pg_..., rds...)."
+  }
+}
+
+variable "db_migrations_username" {
+  type        = string
+  description = "Database role the service runs its migrations as (DB_MIGRATIONS_USER): the owner of the schema's objects, which grants db_app_username what the routes need. Created, and its password set and rotated, by the db-roles task (db_roles_command output); the password is in the db_migrations_secret_arn secret."
+  default     = "taskoverflow_migrations"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_migrations_username)) && !contains(["public", "none"], var.db_migrations_username) && !startswith(var.db_migrations_username, "pg_") && !startswith(var.db_migrations_username, "rds")
+    error_message = "db_migrations_username must start with a lower-case letter, contain up to 63 lower-case letters, digits and underscores, and not be a name PostgreSQL or RDS reserves (public, none, pg_..., rds...)."
+  }
+}
+
+variable "db_secrets_recovery_window_days" {
+  type        = number
+  description = "Days a deleted secret of the database roles (db_app_secret_arn, db_migrations_secret_arn) can still be restored (aws secretsmanager restore-secret) before Secrets Manager erases it: 7 to 30, or 0 to erase them at once on destroy."
+  default     = 7
+
+  validation {
+    condition     = var.db_secrets_recovery_window_days == 0 || (var.db_secrets_recovery_window_days >= 7 && var.db_secrets_recovery_window_days <= 30 && floor(var.db_secrets_recovery_window_days) == var.db_secrets_recovery_window_days)
+    error_message = "db_secrets_recovery_window_days must be 0 or a whole number from 7 to 30."
   }
 }
 
@@ -614,7 +652,7 @@ variable "performance_insights_enabled" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "Customer managed KMS key (ARN) for the database's storage, its Performance Insights data and its master user secret, for both CloudWatch log groups, the API keys secret and the alarm SNS topic (its key policy must then also let cloudwatch.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt); the execution role may then decrypt with it, through Secrets Manager only. Its key policy must let CloudWatch Logs (logs.<region>.amazonaws.com) use it. null (default): the same resources are still encrypted, with AWS managed keys (aws/rds, aws/secretsmanager) and CloudWatch Logs' own encryption. Set it before the first apply: RDS cannot change a storage key, so changing it later replaces the database (which deletion_protection refuses)."
+  description = "Customer managed KMS key (ARN) for the database's storage, its Performance Insights data and its master user secret, for both CloudWatch log groups, the API keys secret, the database roles' secrets and the alarm SNS topic (its key policy must then also let cloudwatch.amazonaws.com use kms:GenerateDataKey* and kms:Decrypt); the roles reading or writing those secrets may then use it, through Secrets Manager only. Its key policy must let CloudWatch Logs (logs.<region>.amazonaws.com) use it. null (default): the same resources are still encrypted, with AWS managed keys (aws/rds, aws/secretsmanager) and CloudWatch Logs' own encryption. Set it before the first apply: RDS cannot change a storage key, so changing it later replaces the database (which deletion_protection refuses)."
   default     = null
 
   validation {

@@ -8,7 +8,8 @@
 #     the private route table;
 #   - logs: the awslogs driver, and the service's own log shipping with
 #     self_shipping_log_group_name;
-#   - secretsmanager: DB_PASSWORD and API_KEYS, read by ECS at task start.
+#   - secretsmanager: API_KEYS, read by ECS at task start, and the database
+#     roles' secrets, read by the service and the db-roles task themselves.
 # Fargate (platform 1.4.0 and later) makes these calls from the task's own
 # network interface, so the endpoints sit in the tasks' subnets, one network
 # interface per subnet (AZ). Interface endpoints are billed per hour and AZ:

@@ -54,6 +54,9 @@ const SERVICE_VARIABLES = [
   'DB_USER',
   'DB_PASSWORD',
   'DB_PASSWORD_SECRET_ID',
+  'DB_MIGRATIONS_USER',
+  'DB_MIGRATIONS_PASSWORD',
+  'DB_MIGRATIONS_PASSWORD_SECRET_ID',
   'DB_SSL',
   'DB_SSL_CA_FILE',
   'DB_SSL_REJECT_UNAUTHORIZED',
@@ -75,7 +78,7 @@ const SERVICE_VARIABLES = [
   'CLOUDWATCH_LOG_STREAM',
   'SERVICE_VERSION',
 ];
-/** What the deployment must set on every task (DB_PASSWORD comes from secrets). */
+/** What the deployment must set on every task (the service reads both roles' passwords from their secrets). */
 const REQUIRED_ENVIRONMENT = [
   'PORT',
   'HOST',
@@ -83,6 +86,9 @@ const REQUIRED_ENVIRONMENT = [
   'DB_PORT',
   'DB_NAME',
   'DB_USER',
+  'DB_PASSWORD_SECRET_ID',
+  'DB_MIGRATIONS_USER',
+  'DB_MIGRATIONS_PASSWORD_SECRET_ID',
   'DB_SSL',
   'DB_SSL_CA_FILE',
   'DB_POOL_SIZE',
@@ -164,7 +170,11 @@ describe('the ECS service', () => {
       DB_HOST: '${aws_db_instance.this.address}',
       DB_PORT: '${tostring(aws_db_instance.this.port)}',
       DB_NAME: '${var.db_name}',
-      DB_USER: '${var.db_username}',
+      // Its own roles, never the master user (db_username).
+      DB_USER: '${var.db_app_username}',
+      DB_PASSWORD_SECRET_ID: '${aws_secretsmanager_secret.db_app.arn}',
+      DB_MIGRATIONS_USER: '${var.db_migrations_username}',
+      DB_MIGRATIONS_PASSWORD_SECRET_ID: '${aws_secretsmanager_secret.db_migrations.arn}',
       DB_SSL: 'true',
       DB_SSL_CA_FILE: '/app/certs/rds-global-bundle.pem',
       DB_POOL_SIZE: '${tostring(var.db_pool_size)}',
@@ -179,7 +189,7 @@ describe('the ECS service', () => {
 
   it('gives the container only service variables through secrets too', () => {
     const names = containerSecrets().map((e) => e.name);
-    expect(names.sort()).toEqual(['API_KEYS', 'DB_PASSWORD']);
+    expect(names.sort()).toEqual(['API_KEYS']);
     for (const name of names) expect(SERVICE_VARIABLES).toContain(name);
   });
 
@@ -347,6 +357,7 @@ describe('ECR and the image push', () => {
     expect(local('deploy_service')).toBe('${var.image_tag != null}');
     for (const [type, name] of [
       ['aws_ecs_task_definition', 'this'],
+      ['aws_ecs_task_definition', 'db_roles'],
       ['aws_ecs_service', 'this'],
     ]) {
       expect(resource(type, name).count).toBe('${local.deploy_service ? 1 : 0}');

@@ -17,7 +17,7 @@ import {
   useTerraformModule,
 } from './support/terraform-module';
 
-/* Secrets: none in the module's text or state, the database password from Secrets Manager. */
+/* Secrets: none in the module's text or state; the database passwords read from Secrets Manager by the service itself. */
 
 useTerraformModule();
 
@@ -64,7 +64,7 @@ describe('secrets', () => {
       expect({ type, declared: Object.keys(resources(type)) }).toEqual({ type, declared: [] });
     }
     expect(tf().data.aws_secretsmanager_secret_version).toBeUndefined();
-    // The secret's value is never referenced, only its ARN (by ECS, at task start).
+    // The secret's value is never referenced, only its ARN (by the db-roles task and its role).
     const references = strings([tf().resource, tf().data, tf().locals, tf().output]).filter((v) =>
       v.includes('master_user_secret'),
     );
@@ -72,22 +72,23 @@ describe('secrets', () => {
     for (const v of references) expect(v).toMatch(/master_user_secret\[0\]\.secret_arn/);
   });
 
-  it('injects DB_PASSWORD from the RDS-managed secret through secrets, never through the environment', () => {
-    expect(containerSecrets()).toContainEqual({
-      name: 'DB_PASSWORD',
-      value: '${aws_db_instance.this.master_user_secret[0].secret_arn}:password::',
-    });
-    expect(local('container_secrets_always')).toEqual([
-      { name: 'DB_PASSWORD', valueFrom: '${aws_db_instance.this.master_user_secret[0].secret_arn}:password::' },
-    ]);
-    expect(containerEnvironment().map((e) => e.name)).not.toContain('DB_PASSWORD');
-    expect(containerEnvironment().map((e) => e.name)).not.toContain('DATABASE_URL');
-    for (const { name, value } of containerEnvironment()) {
-      expect({ name, value: strings(value).join() }).not.toEqual({
-        name,
-        value: expect.stringMatching(/secret|passw/i),
-      });
+  it("gives the service where to read its roles' passwords (secret ARNs), never a password nor the master user's secret", () => {
+    const env = containerEnvironment();
+    const names = env.map((e) => e.name);
+    // No password travels through the task definition, injected or not: the service reads it at run time.
+    for (const name of ['DB_PASSWORD', 'DB_MIGRATIONS_PASSWORD', 'DATABASE_URL']) {
+      expect({ name, environment: names.includes(name) }).toEqual({ name, environment: false });
     }
+    expect(containerSecrets().map((e) => e.name)).toEqual(['API_KEYS']);
+    // Every value naming a secret is one of the two roles' secret ARNs, under a *_SECRET_ID name.
+    const secretValues = env.filter(({ value }) => /secret|passw/i.test(strings(value).join()));
+    expect(Object.fromEntries(secretValues.map((e) => [e.name, e.value]))).toEqual({
+      DB_PASSWORD_SECRET_ID: '${aws_secretsmanager_secret.db_app.arn}',
+      DB_MIGRATIONS_PASSWORD_SECRET_ID: '${aws_secretsmanager_secret.db_migrations.arn}',
+    });
+    expect(JSON.stringify([local('container_definition'), containerSecrets(), env])).not.toContain(
+      'master_user_secret',
+    );
   });
 });
 
@@ -128,9 +129,7 @@ describe('API keys', () => {
       name: 'API_KEYS',
       value: '${one(aws_secretsmanager_secret.api_keys[*].arn)}',
     });
-    expect(local('container_secrets')).toBe(
-      '${concat(\n    local.container_secrets_always,\n    var.enable_api_keys ? local.container_secrets_api_keys : [],\n  )}',
-    );
+    expect(local('container_secrets')).toBe('${var.enable_api_keys ? local.container_secrets_api_keys : []}');
     expect(containerEnvironment().map((e) => e.name)).not.toContain('API_KEYS');
   });
 
@@ -144,7 +143,7 @@ describe('API keys', () => {
     // The keys come from the operator's shell, never from Terraform.
     expect(set).toMatch(/--secret-string \\?"\$API_KEYS\\?"/);
     expect(str(output('api_keys_set_command').description)).toMatch(/"old,new"/);
-    const rollout = str(output('api_keys_rollout_command').value);
+    const rollout = str(output('rollout_command').value);
     expect(rollout).toMatch(/aws ecs update-service .*--force-new-deployment/);
     expect(rollout).toContain('${aws_ecs_cluster.this.name}');
     for (const name of ['api_keys_secret_arn', 'api_keys_secret_name', 'api_keys_set_command']) {
