@@ -24,16 +24,11 @@ locals {
   image     = "${aws_ecr_repository.this.repository_url}:${local.image_tag}"
 
   # Only names the service reads (its config schema), kept sorted by name: a
-  # stable order keeps plans free of reordering noise. The two roles'
-  # passwords are not here nor in secrets: the service reads them from
-  # Secrets Manager itself (task role, iam.tf), at start and again when
-  # PostgreSQL refuses one, so a rotation reaches running tasks.
+  # stable order keeps plans free of reordering noise.
   container_environment_always = [
     { name = "DB_HOST", value = aws_db_instance.this.address },
-    { name = "DB_MIGRATIONS_PASSWORD_SECRET_ID", value = aws_secretsmanager_secret.db_migrations.arn },
     { name = "DB_MIGRATIONS_USER", value = var.db_migrations_username },
     { name = "DB_NAME", value = var.db_name },
-    { name = "DB_PASSWORD_SECRET_ID", value = aws_secretsmanager_secret.db_app.arn },
     { name = "DB_POOL_SIZE", value = tostring(var.db_pool_size) },
     { name = "DB_PORT", value = tostring(aws_db_instance.this.port) },
     { name = "DB_SSL", value = "true" },
@@ -69,8 +64,20 @@ locals {
     { name = "CLOUDWATCH_LOG_GROUP", value = var.self_shipping_log_group_name },
   ]
 
+  # The two database roles' passwords. With roles of its own the service
+  # reads them from Secrets Manager itself (task role, iam.tf), at start and
+  # again when PostgreSQL refuses one, so a rotation reaches running tasks.
+  # With existing_iam_role_name ECS injects them at task start instead
+  # (container_secrets_db_roles): the container then holds no credentials
+  # of that broad role, and a rotation reaches the tasks with rollout_command.
+  container_environment_db_secrets = [
+    { name = "DB_MIGRATIONS_PASSWORD_SECRET_ID", value = aws_secretsmanager_secret.db_migrations.arn },
+    { name = "DB_PASSWORD_SECRET_ID", value = aws_secretsmanager_secret.db_app.arn },
+  ]
+
   container_environment = concat(
     local.container_environment_always,
+    local.create_iam_roles ? local.container_environment_db_secrets : [],
     local.container_environment_proxy,
     var.rate_limit_max > 0 ? local.container_environment_rate_limit : [],
     local.self_shipping_logs ? local.container_environment_self_shipping : [],
@@ -83,7 +90,15 @@ locals {
     { name = "API_KEYS", valueFrom = one(aws_secretsmanager_secret.api_keys[*].arn) },
   ]
 
-  container_secrets = var.enable_api_keys ? local.container_secrets_api_keys : []
+  container_secrets_db_roles = [
+    { name = "DB_MIGRATIONS_PASSWORD", valueFrom = "${aws_secretsmanager_secret.db_migrations.arn}:password::" },
+    { name = "DB_PASSWORD", valueFrom = "${aws_secretsmanager_secret.db_app.arn}:password::" },
+  ]
+
+  container_secrets = concat(
+    var.enable_api_keys ? local.container_secrets_api_keys : [],
+    local.create_iam_roles ? [] : local.container_secrets_db_roles,
+  )
 
   container_definition = {
     name      = local.container_name

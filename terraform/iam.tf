@@ -18,16 +18,18 @@
 #     (secrets.tf, ecs.tf).
 #
 # existing_iam_role_name (e.g. "LabRole" in AWS Academy Learner Lab, where
-# iam:CreateRole is denied) uses that role instead, as execution role and task
-# role of both task definitions; its permissions are then whatever the lab
-# grants.
+# iam:CreateRole is denied) uses that role instead, as execution role of both
+# task definitions and task role of db-roles; its permissions are then
+# whatever the lab grants. The service's tasks then get no task role unless
+# they ship their own logs: ECS injects the two roles' passwords at task start
+# (ecs.tf), so the service's code holds none of that broad role's credentials.
 ################################################################################
 
 locals {
   create_iam_roles = var.existing_iam_role_name == null
 
   execution_role_arn     = local.create_iam_roles ? aws_iam_role.execution[0].arn : data.aws_iam_role.existing[0].arn
-  task_role_arn          = local.create_iam_roles ? aws_iam_role.task[0].arn : data.aws_iam_role.existing[0].arn
+  task_role_arn          = local.create_iam_roles ? aws_iam_role.task[0].arn : local.self_shipping_logs ? data.aws_iam_role.existing[0].arn : null
   db_roles_task_role_arn = local.create_iam_roles ? aws_iam_role.db_roles[0].arn : data.aws_iam_role.existing[0].arn
 
   self_shipping_log_group_arn = local.self_shipping_logs ? "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${var.self_shipping_log_group_name}" : null

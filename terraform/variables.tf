@@ -94,7 +94,7 @@ variable "private_tasks" {
 
 variable "existing_iam_role_name" {
   type        = string
-  description = "Use this existing IAM role (e.g. \"LabRole\" in AWS Academy Learner Lab, which forbids creating roles) as the task execution role and the task role of both task definitions (the service and db-roles) instead of creating the three least-privilege roles. null creates them."
+  description = "Use this existing IAM role (e.g. \"LabRole\" in AWS Academy Learner Lab, which forbids creating roles) instead of creating the three least-privilege roles: as the execution role of both task definitions, the task role of db-roles, and the service's task role only with self-shipping (ECS then injects the database roles' passwords at task start). null creates them."
   default     = null
 
   validation {

@@ -189,7 +189,8 @@ describe('the ECS service', () => {
 
   it('gives the container only service variables through secrets too', () => {
     const names = containerSecrets().map((e) => e.name);
-    expect(names.sort()).toEqual(['API_KEYS']);
+    // The database passwords only with LabRole (secrets.spec.ts).
+    expect(names.sort()).toEqual(['API_KEYS', 'DB_MIGRATIONS_PASSWORD', 'DB_PASSWORD']);
     for (const name of names) expect(SERVICE_VARIABLES).toContain(name);
   });
 

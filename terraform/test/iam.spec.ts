@@ -105,12 +105,17 @@ describe('IAM', () => {
     { mode: 'LabRole', create: false, selfShipping: false },
     { mode: 'LabRole', create: false, selfShipping: true },
   ])(
-    'gives the service and the db-roles task a task role each, in every mode ($mode, self-shipping $selfShipping)',
+    'gives the service a task role of its own, with LabRole none unless it ships its logs, and db-roles one in every mode ($mode, self-shipping $selfShipping)',
     ({ create, selfShipping }) => {
       const bindings = { 'local.create_iam_roles': create, 'local.self_shipping_logs': selfShipping };
-      // The service reads its database passwords itself: never without a task role.
+      // Created roles: the service reads its database passwords itself. LabRole: ECS injects
+      // them, so the service's code gets the lab's broad role only to ship its own logs.
       expect(evaluate(local('task_role_arn'), bindings)).toEqual(
-        new Ref(create ? 'aws_iam_role.task[0].arn' : 'data.aws_iam_role.existing[0].arn'),
+        create
+          ? new Ref('aws_iam_role.task[0].arn')
+          : selfShipping
+            ? new Ref('data.aws_iam_role.existing[0].arn')
+            : null,
       );
       expect(evaluate(local('db_roles_task_role_arn'), bindings)).toEqual(
         new Ref(create ? 'aws_iam_role.db_roles[0].arn' : 'data.aws_iam_role.existing[0].arn'),
@@ -283,9 +288,9 @@ describe('IAM', () => {
     expect(secretActions).toEqual([['secretsmanager:GetSecretValue', roleSecrets]]);
     expect(JSON.stringify(documentsOfRole('task').map((d) => allStatements(d)))).not.toContain('master_user_secret');
     // The task definition the service runs gets this role (created-roles mode).
-    expect(evaluate(local('task_role_arn'), { 'local.create_iam_roles': true })).toEqual(
-      new Ref('aws_iam_role.task[0].arn'),
-    );
+    expect(
+      evaluate(local('task_role_arn'), { 'local.create_iam_roles': true, 'local.self_shipping_logs': false }),
+    ).toEqual(new Ref('aws_iam_role.task[0].arn'));
   });
 
   it('lets the execution role read no database secret: ECS injects none', () => {
