@@ -1,4 +1,4 @@
-import { API_TIMESTAMP_PATTERN, formatApiTimestamp } from './api-timestamp';
+import { API_TIMESTAMP_PATTERN, apiTimestampFromSql, formatApiTimestamp } from './api-timestamp';
 
 describe('formatApiTimestamp', () => {
   it.each([
@@ -10,5 +10,16 @@ describe('formatApiTimestamp', () => {
     const written = formatApiTimestamp(new Date(input));
     expect(written).toBe(expected);
     expect(written).toMatch(new RegExp(API_TIMESTAMP_PATTERN));
+  });
+});
+
+describe('apiTimestampFromSql', () => {
+  it.each([
+    ['2023-12-04T14:00:00.000000', '2023-12-04T14:00:00'],
+    ['2023-12-04T14:00:00.500000', '2023-12-04T14:00:00.500000'],
+    ['2023-12-04T14:00:00.000001', '2023-12-04T14:00:00.000001'],
+  ])('%s → %s', (input, expected) => {
+    expect(apiTimestampFromSql(input)).toBe(expected);
+    expect(expected).toMatch(new RegExp(API_TIMESTAMP_PATTERN));
   });
 });

@@ -21,6 +21,20 @@ export function apiTimestampSql(expression: string): string {
   );
 }
 
+/**
+ * The cheaper way for rows that pass through Node anyway: PostgreSQL writes
+ * every timestamp with its six digits (one to_char, where apiTimestampSql
+ * needs two and a CASE), and apiTimestampFromSql drops `.000000`.
+ */
+export function apiTimestampTextSql(expression: string): string {
+  return `to_char((${expression} AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+}
+
+/** A value of apiTimestampTextSql as the API writes it. */
+export function apiTimestampFromSql(text: string): string {
+  return text.endsWith('.000000') ? text.slice(0, -7) : text;
+}
+
 /** A Date (a TypeORM entity's timestamptz, millisecond precision) as the API writes it. */
 export function formatApiTimestamp(date: Date): string {
   const iso = date.toISOString(); // 2023-12-04T14:00:00.500Z

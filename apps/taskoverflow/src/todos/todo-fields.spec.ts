@@ -2,7 +2,7 @@ import { getMetadataArgsStorage } from 'typeorm';
 import * as K6 from '../../../../k6/lib/todo';
 import { type CreateTodo, MAX_PAGE_SIZE, type Todo, TodoSchema, type UpdateTodo } from './dto/todo.schema';
 import { TodoEntity } from './todo.entity';
-import { todoColumns } from './todos.sql';
+import { TODO_ROW_COLUMNS, TODO_TIMESTAMPS, todoColumns } from './todos.sql';
 
 /*
  * The todo's fields are written once, in the Todo schema; what cannot be
@@ -27,6 +27,10 @@ describe("the todo's fields", () => {
     const selected = todoColumns('todo');
     for (const field of FIELDS) expect(selected).toContain(`"${field}"`);
     expect(selected.match(/to_char\(/g)).toHaveLength(2 * 3);
+    // The single-todo statements: one to_char a timestamp, finished in Node.
+    for (const field of FIELDS) expect(TODO_ROW_COLUMNS).toContain(`"${field}"`);
+    expect(TODO_ROW_COLUMNS.match(/to_char\(/g)).toHaveLength(3);
+    expect(TODO_TIMESTAMPS).toEqual(['deadline_at', 'created_at', 'updated_at']);
   });
 
   it("the k6 client's types are the schema's (checked by the type checker: npm run typecheck)", () => {
