@@ -26,7 +26,7 @@
 // the embedded PostgreSQL, the database's CPU per request is measured the same way.
 import autocannon from 'autocannon';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -119,6 +119,9 @@ const USAGE = `usage: npm run bench -- [options]   (after npm run build)
   --cpu-prof             write a V8 CPU profile per server process
   --results <dir>        where results, logs and the page go (default: bench/results)
   --no-pin               do not pin the server and the load to separate cores
+  --max-rss-mb <n>       exit 1 when a service run's peak RSS exceeds <n> MB
+  --max-rss-growth-mb <n> exit 1 when it grows more than <n> MB from the
+                         first to the last third of the measured window
   -h, --help             print this and exit
 
 With API_KEY set, the service is started with it as its API key (API_KEYS) and
@@ -142,6 +145,8 @@ try {
       'no-pin': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       'capacity-p99': { type: 'string' },
+      'max-rss-mb': { type: 'string' },
+      'max-rss-growth-mb': { type: 'string' },
       'with-k6-runner': { type: 'boolean', default: false },
       results: { type: 'string', default: path.join(ROOT, 'bench/results') },
       help: { type: 'boolean', short: 'h', default: false },
@@ -159,6 +164,8 @@ for (const [name, pattern, kind, least] of [
   ['duration', NUMBER, 'a number of seconds', 'above 0'],
   ['warmup', NUMBER, 'a number of seconds', '0 or more'],
   ['capacity-p99', NUMBER, 'a number of milliseconds', 'above 0'],
+  ['max-rss-mb', NUMBER, 'a number of MB', 'above 0'],
+  ['max-rss-growth-mb', NUMBER, 'a number of MB', '0 or more'],
   ['connections', /^\d+$/, 'a whole number', 'above 0'],
 ]) {
   const value = options[name];
@@ -209,6 +216,7 @@ try {
     }
   }
   await report(results);
+  if (!withinMemoryBounds(results)) process.exitCode = 1;
 } finally {
   await database.stop();
 }
@@ -251,7 +259,11 @@ async function measure(configName, scenarioName, database) {
     const cpuBefore = cpuMilliseconds(server.pid);
     const dbCpuBefore = database.pid ? cpuMilliseconds(database.pid) : 0;
     const ownCpuBefore = process.cpuUsage();
+    const logBytesBefore = statSync(log).size;
+    const rss = sampleRss(server.pid);
     const run = await autocannon({ ...load, duration: Number(options.duration) });
+    const memory = rss.stop();
+    const logBytes = statSync(log).size - logBytesBefore;
     const ownCpu = process.cpuUsage(ownCpuBefore);
     const cpuMs = cpuMilliseconds(server.pid) - cpuBefore;
     const dbCpuMs = database.pid ? cpuMilliseconds(database.pid) - dbCpuBefore : undefined;
@@ -274,7 +286,9 @@ async function measure(configName, scenarioName, database) {
         // Embedded PostgreSQL only: what each request costs the database, for sizing RDS.
         db_cpu_ms_per_request:
           dbCpuMs === undefined ? undefined : Number((dbCpuMs / Math.max(1, run.requests.total)).toFixed(3)),
-        rss_mb: Math.round(rssBytes(server.pid) / 2 ** 20),
+        rss_mb: memory.peakMb,
+        rss_growth_mb: memory.growthMb,
+        log_bytes_per_request: Math.round(logBytes / Math.max(1, run.requests.total)),
         generator_cpu_ms_per_request: Number(
           ((ownCpu.user + ownCpu.system) / 1000 / Math.max(1, run.requests.total)).toFixed(3),
         ),
@@ -416,6 +430,49 @@ function cpuMilliseconds(pid) {
     const fields = readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1].split(' ');
     return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
   }, 0);
+}
+
+/** The memory guard (--max-rss-mb, --max-rss-growth-mb): each service run over a bound is named. */
+function withinMemoryBounds(results) {
+  const services = results.filter((r) => r.config !== 'bare' && r.generator === 'autocannon');
+  const over = [
+    ...(options['max-rss-mb'] === undefined
+      ? []
+      : services
+          .filter((r) => r.rss_mb > Number(options['max-rss-mb']))
+          .map((r) => `${r.config} ${r.scenario}: peak RSS ${r.rss_mb} MB > ${options['max-rss-mb']} MB`)),
+    ...(options['max-rss-growth-mb'] === undefined
+      ? []
+      : services
+          .filter((r) => r.rss_growth_mb > Number(options['max-rss-growth-mb']))
+          .map(
+            (r) => `${r.config} ${r.scenario}: RSS grew ${r.rss_growth_mb} MB > ${options['max-rss-growth-mb']} MB`,
+          )),
+  ];
+  for (const line of over) console.error(`memory bound exceeded: ${line}`);
+  return over.length === 0;
+}
+
+/**
+ * The server's RSS every second of the measured window: its peak, and how
+ * much the peak of the last third exceeds that of the first (growth under
+ * steady load is a leak or a heap still finding its size).
+ */
+function sampleRss(pid) {
+  const samples = [rssBytes(pid)];
+  const timer = setInterval(() => samples.push(rssBytes(pid)), 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      samples.push(rssBytes(pid));
+      const mb = (bytes) => Math.round(bytes / 2 ** 20);
+      const third = Math.max(1, Math.floor(samples.length / 3));
+      return {
+        peakMb: mb(Math.max(...samples)),
+        growthMb: mb(Math.max(...samples.slice(-third)) - Math.max(...samples.slice(0, third))),
+      };
+    },
+  };
 }
 
 function rssBytes(pid) {

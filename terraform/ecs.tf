@@ -38,6 +38,8 @@ locals {
     { name = "DB_USER", value = var.db_app_username },
     { name = "HOST", value = "0.0.0.0" },
     { name = "LOG_LEVEL", value = var.log_level },
+    # Read by Node itself, not the service's config (variables.tf).
+    { name = "NODE_OPTIONS", value = var.node_options },
     { name = "PORT", value = tostring(local.container_port) },
     { name = "SERVICE_VERSION", value = local.image_tag },
     { name = "SLOW_QUERY_MS", value = tostring(var.slow_query_ms) },

@@ -233,6 +233,17 @@ variable "log_level" {
   }
 }
 
+variable "node_options" {
+  type        = string
+  description = "NODE_OPTIONS of the service's Node processes. The default caps V8's young generation (8 MB a semi-space), which Node 24 otherwise grows to 32 MB under load: peak RSS of one process 379 -> 281 MB at the same CPU per request (docs/capacity.md). Only V8 and Node flags; empty for Node's own defaults."
+  default     = "--max-semi-space-size=8"
+
+  validation {
+    condition     = can(regex("^(--[a-z0-9-]+(=[A-Za-z0-9._-]+)?( |$))*$", var.node_options))
+    error_message = "node_options must be space-separated flags such as --max-semi-space-size=8 or --max-old-space-size=1536."
+  }
+}
+
 variable "slow_query_ms" {
   type        = number
   description = "SLOW_QUERY_MS: SQL statements slower than this are logged by the service at warn with slow: true. Keep it equal to log_min_duration_statement_ms so both sides agree on what is slow."

@@ -14,7 +14,7 @@ const root = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 /** Variables read by Node, the AWS SDK or the image itself rather than by the service's config. */
-const PLATFORM_VARIABLES = ['NODE_ENV', 'AWS_REGION', 'AWS_SHARED_CREDENTIALS_FILE'];
+const PLATFORM_VARIABLES = ['NODE_ENV', 'NODE_OPTIONS', 'AWS_REGION', 'AWS_SHARED_CREDENTIALS_FILE'];
 
 describe('docker/Dockerfile', () => {
   const dockerfile = DockerfileParser.parse(read('docker/Dockerfile'));
@@ -85,7 +85,13 @@ describe('docker/Dockerfile', () => {
 
   it('sets only environment variables that the service or the platform reads', () => {
     const names = dockerfile.getENVs().flatMap((env) => env.getProperties().map((property) => property.getName()));
-    expect(names).toEqual(['NODE_ENV', 'PORT', 'HOST']);
+    expect(names).toEqual(['NODE_ENV', 'NODE_OPTIONS', 'PORT', 'HOST']);
+    // The heap setting measured in docs/capacity.md, as the task definition's default.
+    const options = dockerfile
+      .getENVs()
+      .flatMap((env) => env.getProperties())
+      .find((p) => p.getName() === 'NODE_OPTIONS');
+    expect(options?.getValue()).toBe('--max-semi-space-size=8');
     for (const name of names) expect([...CONFIG_VARIABLES, ...PLATFORM_VARIABLES]).toContain(name);
   });
 
