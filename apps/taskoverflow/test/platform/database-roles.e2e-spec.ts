@@ -12,6 +12,8 @@ import { requiredEnv, startTestApp, type TestApp, workerDatabaseUrl } from '../s
 const SETUP_ROLES = path.resolve(__dirname, '../../../../dist/libs/database/src/cli/setup-roles.js');
 const worker = process.env.JEST_WORKER_ID ?? '1';
 const DATABASE = `roles_${worker}`;
+/** A new deployment's database: empty until the migrations role builds the schema. */
+const FRESH = `roles_fresh_${worker}`;
 const MIGRATIONS = { name: `roles_migrations_${worker}`, secretId: 'taskoverflow/db-migrations' };
 const APP = { name: `roles_app_${worker}`, secretId: 'taskoverflow/db-app' };
 
@@ -31,7 +33,7 @@ describe('database roles (setup-roles, DB_MIGRATIONS_USER)', () => {
   const url = new URL(workerDatabaseUrl(DATABASE));
   const savedEnv: Record<string, string | undefined> = {};
 
-  function setupRoles(): Promise<{ code: number; stdout: string; stderr: string }> {
+  function setupRoles(database = DATABASE): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       execFile(
         process.execPath,
@@ -40,7 +42,7 @@ describe('database roles (setup-roles, DB_MIGRATIONS_USER)', () => {
           env: {
             PATH: process.env.PATH ?? '',
             ...fake.sdkEnvironment,
-            DATABASE_URL: url.toString(),
+            DATABASE_URL: workerDatabaseUrl(database),
             DB_MIGRATIONS_USER: MIGRATIONS.name,
             DB_MIGRATIONS_PASSWORD_SECRET_ID: MIGRATIONS.secretId,
             DB_APP_USER: APP.name,
@@ -68,12 +70,12 @@ describe('database roles (setup-roles, DB_MIGRATIONS_USER)', () => {
   }
 
   /** The service as the ECS task definition configures it. */
-  function startApp(): Promise<TestApp> {
+  function startApp(database = DATABASE): Promise<TestApp> {
     return startTestApp({
       DATABASE_URL: undefined,
       DB_HOST: url.hostname,
       DB_PORT: url.port,
-      DB_NAME: DATABASE,
+      DB_NAME: database,
       DB_USER: APP.name,
       DB_PASSWORD_SECRET_ID: APP.secretId,
       DB_MIGRATIONS_USER: MIGRATIONS.name,
@@ -91,6 +93,7 @@ describe('database roles (setup-roles, DB_MIGRATIONS_USER)', () => {
     admin = new Client({ connectionString: requiredEnv('TEST_POSTGRES_URL') });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    await admin.query(`DROP DATABASE IF EXISTS ${FRESH} WITH (FORCE)`);
     for (const role of [APP, MIGRATIONS]) await admin.query(`DROP ROLE IF EXISTS ${role.name}`);
     await createDatabaseIfMissing(requiredEnv('TEST_POSTGRES_URL'), DATABASE);
     // A deployment from before the roles: the administrator ran the migrations and owns the schema.
@@ -103,6 +106,7 @@ describe('database roles (setup-roles, DB_MIGRATIONS_USER)', () => {
   });
   afterAll(async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    await admin.query(`DROP DATABASE IF EXISTS ${FRESH} WITH (FORCE)`);
     for (const role of [APP, MIGRATIONS]) await admin.query(`DROP ROLE IF EXISTS ${role.name}`);
     await admin.end();
     await fake.close();
@@ -247,5 +251,39 @@ describe('database roles (setup-roles, DB_MIGRATIONS_USER)', () => {
         password: 'not-the-password',
       }).connect(),
     ).rejects.toMatchObject({ code: '28P01' });
+  });
+
+  it("builds a new deployment's schema as the migrations role, which then owns every object", async () => {
+    await createDatabaseIfMissing(requiredEnv('TEST_POSTGRES_URL'), FRESH);
+    const outcome = await setupRoles(FRESH);
+    expect(outcome.code).toBe(0);
+    // Nothing to hand over in an empty database.
+    expect(outcome.stdout).not.toContain('ALTER');
+
+    const app = await startApp(FRESH);
+    try {
+      const created = await request(app.baseUrl, 'POST', '/api/v1/todos', {
+        json: { title: 'first of a new deployment' },
+      });
+      expect(created.status).toBe(201);
+      expect((await request(app.baseUrl, 'GET', '/api/v1/todos')).json).toEqual([
+        expect.objectContaining({ title: 'first of a new deployment' }),
+      ]);
+    } finally {
+      await app.close();
+    }
+    const inFresh = new Client({ connectionString: workerDatabaseUrl(FRESH) });
+    await inFresh.connect();
+    try {
+      const owners = await inFresh.query<{ owner: string }>(
+        `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class
+          WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S', 'i')
+         UNION
+         SELECT DISTINCT pg_get_userbyid(proowner) FROM pg_proc WHERE pronamespace = 'public'::regnamespace`,
+      );
+      expect(owners.rows).toEqual([{ owner: MIGRATIONS.name }]);
+    } finally {
+      await inFresh.end();
+    }
   });
 });
