@@ -49,8 +49,8 @@ export class FakeSecretsManager {
   /** Sets a stage of a secret (AWSCURRENT by default) to a new version; undefined removes the stage. */
   set(secretId: string, value: string | undefined, stage: 'AWSCURRENT' | 'AWSPENDING' = 'AWSCURRENT'): void {
     const secret = this.secret(secretId);
-    for (const version of secret.values()) version.stages.delete(stage);
-    if (value !== undefined) secret.set(randomUUID(), { value, stages: new Set([stage]) });
+    if (value === undefined) for (const version of secret.values()) version.stages.delete(stage);
+    else this.putVersion(secret, randomUUID(), value, [stage]);
   }
 
   /** The value at a stage, if any. */
@@ -67,6 +67,12 @@ export class FakeSecretsManager {
     let secret = this.secrets.get(secretId);
     if (secret === undefined) this.secrets.set(secretId, (secret = new Map()));
     return secret;
+  }
+
+  /** A new version holding `stages`, which leave the versions that held them, as Secrets Manager moves them. */
+  private putVersion(secret: Secret, versionId: string, value: string, stages: string[]): void {
+    for (const version of secret.values()) for (const stage of stages) version.stages.delete(stage);
+    secret.set(versionId, { value, stages: new Set(stages) });
   }
 
   private versionAt(secret: Secret, stage: string): [string, Version] | undefined {
@@ -120,8 +126,7 @@ export class FakeSecretsManager {
       case 'PutSecretValue': {
         const versionId = input.ClientRequestToken ?? randomUUID();
         const stages = input.VersionStages ?? ['AWSCURRENT'];
-        for (const version of secret.values()) for (const stage of stages) version.stages.delete(stage);
-        secret.set(versionId, { value: input.SecretString ?? '', stages: new Set(stages) });
+        this.putVersion(secret, versionId, input.SecretString ?? '', stages);
         return this.send(response, 200, { ARN: arn, Name: secretId, VersionId: versionId, VersionStages: stages });
       }
       case 'UpdateSecretVersionStage': {

@@ -15,9 +15,6 @@ import {
 /** A response body already rendered as JSON text by PostgreSQL. */
 export type JsonText = string;
 
-/** The todo's fields as RETURNING / SELECT expressions; todoFromRow finishes the timestamps. */
-const TODO_FIELDS = TODO_ROW_COLUMNS;
-
 /*
  * The single-todo statements, written once: TypeORM's query builder rebuilt
  * and re-escaped them on every request, a fifth of a write's CPU (CPU
@@ -25,11 +22,11 @@ const TODO_FIELDS = TODO_ROW_COLUMNS;
  * docs/capacity.md). They still run through TypeORM's query runner, so the
  * SQL log, the request comment and the deadline apply as to every statement.
  */
-const SELECT_ONE = `SELECT ${TODO_FIELDS} FROM "todos" WHERE id = $1`;
+const SELECT_ONE = `SELECT ${TODO_ROW_COLUMNS} FROM "todos" WHERE id = $1`;
 const INSERT_ONE =
   `INSERT INTO "todos" (title, description, completed, deadline_at) VALUES ($1, $2, $3, $4) ` +
-  `RETURNING ${TODO_FIELDS}`;
-const DELETE_ONE = `DELETE FROM "todos" WHERE id = $1 RETURNING ${TODO_FIELDS}`;
+  `RETURNING ${TODO_ROW_COLUMNS}`;
+const DELETE_ONE = `DELETE FROM "todos" WHERE id = $1 RETURNING ${TODO_ROW_COLUMNS}`;
 
 type Row = Record<string, unknown>;
 const first = (rows: Row[]): Todo | undefined => (rows.length === 0 ? undefined : todoFromRow(rows[0]));
@@ -44,7 +41,7 @@ function updateStatement(changed: (typeof UPDATABLE)[number][]): string {
   let sql = updateStatements.get(key);
   if (sql === undefined) {
     const assignments = changed.map((column, index) => `"${column}" = $${index + 2}`);
-    sql = `UPDATE "todos" SET ${[...assignments, '"updated_at" = now()'].join(', ')} WHERE id = $1 RETURNING ${TODO_FIELDS}`;
+    sql = `UPDATE "todos" SET ${[...assignments, '"updated_at" = now()'].join(', ')} WHERE id = $1 RETURNING ${TODO_ROW_COLUMNS}`;
     updateStatements.set(key, sql);
   }
   return sql;

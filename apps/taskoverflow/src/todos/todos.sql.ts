@@ -17,11 +17,11 @@ const isTimestamp = (schema: object) => 'pattern' in schema && schema.pattern ==
  * Todo schema: the column names are the schema's field names, and the
  * timestamps are written by the API's rule.
  */
-export function todoColumns(table?: string): string {
+export function todoColumns(table?: string, timestamp: (column: string) => string = apiTimestampSql): string {
   return Object.entries(TodoSchema.properties)
     .map(([field, schema]) => {
       const column = table === undefined ? `"${field}"` : `${table}."${field}"`;
-      return isTimestamp(schema) ? `${apiTimestampSql(column)} AS "${field}"` : column;
+      return isTimestamp(schema) ? `${timestamp(column)} AS "${field}"` : column;
     })
     .join(', ');
 }
@@ -36,9 +36,7 @@ export const TODO_TIMESTAMPS = Object.entries(TodoSchema.properties)
  * six fractional digits, a quarter of the SQL text and of PostgreSQL's work
  * per row; todoFromRow trims them to the API's rule.
  */
-export const TODO_ROW_COLUMNS = Object.entries(TodoSchema.properties)
-  .map(([field, schema]) => (isTimestamp(schema) ? `${apiTimestampTextSql(`"${field}"`)} AS "${field}"` : `"${field}"`))
-  .join(', ');
+export const TODO_ROW_COLUMNS = todoColumns(undefined, apiTimestampTextSql);
 
 /** A row selected with TODO_ROW_COLUMNS, as the API writes it. */
 export function todoFromRow(row: Record<string, unknown>): Todo {
