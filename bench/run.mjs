@@ -117,6 +117,8 @@ const USAGE = `usage: npm run bench -- [options]   (after npm run build)
   --capacity-p99 <ms>    also find the most req/s with p99 under <ms> and no errors
   --with-k6-runner       also drive each scenario with the project's k6 runner
   --cpu-prof             write a V8 CPU profile per server process
+  --node-flags <flags>   start the service's node with these flags (space-separated,
+                         e.g. "--max-semi-space-size=8 --heap-growing-percent=100")
   --results <dir>        where results, logs and the page go (default: bench/results)
   --no-pin               do not pin the server and the load to separate cores
   --max-rss-mb <n>       exit 1 when a service run's peak RSS exceeds <n> MB
@@ -144,6 +146,7 @@ try {
       connections: { type: 'string', default: '50' },
       'no-pin': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      'node-flags': { type: 'string', default: '' },
       'capacity-p99': { type: 'string' },
       'max-rss-mb': { type: 'string' },
       'max-rss-growth-mb': { type: 'string' },
@@ -229,7 +232,8 @@ async function measure(configName, scenarioName, database) {
   const profile = options['cpu-prof']
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles', `${configName}.${scenarioName}`)}`]
     : [];
-  const [command, ...args] = [...prefix, process.execPath, ...profile, ...config.command];
+  const nodeFlags = configName === 'bare' ? [] : options['node-flags'].split(' ').filter(Boolean);
+  const [command, ...args] = [...prefix, process.execPath, ...nodeFlags, ...profile, ...config.command];
   // The server writes its logs straight into the file: through a pipe drained
   // by this process, which is busy generating load, a full pipe would block the
   // server's synchronous log writes and show up as its latency.

@@ -9,6 +9,7 @@ import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
 import { type Config, loadConfig } from './config/app.config';
 import { runPrimary } from './lifecycle/cluster-primary';
+import { limitHeapGrowth } from './lifecycle/heap-growth';
 import { runServer } from './lifecycle/http-server';
 import { StopSignals } from './lifecycle/stop-signals';
 
@@ -16,6 +17,7 @@ const logger = new Logger('bootstrap');
 
 /** Even a configuration error is reported as a JSON log line. */
 function start(): void {
+  limitHeapGrowth();
   const stopSignals = new StopSignals();
   let logging: Logging;
   let config: Config;

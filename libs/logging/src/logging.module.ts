@@ -1,14 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { nestPinoParams } from './nest-logger';
 import { ProcessMetrics } from './process-metrics';
-import { RequestContextInterceptor } from './request-context.interceptor';
+import { RequestContextGuard } from './request-context.guard';
 
 /**
  * Makes the root logger injectable (nestjs-pino's PinoLogger and Logger),
- * installs the global interceptor that completes the request context, and
+ * installs the global guard that completes the request context, and
  * logs the process metrics every `metricsIntervalMs` (0: never).
  */
 @Module({})
@@ -18,7 +18,7 @@ export class LoggingModule {
       module: LoggingModule,
       imports: [LoggerModule.forRoot(nestPinoParams(root))],
       providers: [
-        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
+        { provide: APP_GUARD, useClass: RequestContextGuard },
         {
           provide: ProcessMetrics,
           useValue: new ProcessMetrics(root, options.metricsIntervalMs),

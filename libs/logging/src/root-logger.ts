@@ -40,7 +40,7 @@ export function createLogging(
         // Tells apart the processes of one task when WEB_CONCURRENCY > 1.
         pid: process.pid,
       },
-      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      timestamp: isoTimestampOncePerMillisecond(),
       formatters: { level: (label) => ({ level: label }) },
       // Fields of the log call win over these: `location` here is only the default.
       mixin: () => ({ location: 'app', ...currentRequestContext() }),
@@ -60,6 +60,24 @@ export function createLogging(
         });
       }
     },
+  };
+}
+
+/**
+ * pino's timestamp field as ISO 8601, formatted once per millisecond: under
+ * load a dozen lines share each millisecond, and formatting a Date was 2% of
+ * the service's CPU per request.
+ */
+function isoTimestampOncePerMillisecond(): () => string {
+  let formattedAt = NaN;
+  let field = '';
+  return () => {
+    const now = Date.now();
+    if (now !== formattedAt) {
+      formattedAt = now;
+      field = `,"timestamp":"${new Date(now).toISOString()}"`;
+    }
+    return field;
   };
 }
 

@@ -19,7 +19,7 @@ export interface Tracing {
    * are registered before Nest (and its middleware) can run first.
    */
   adapter: FastifyAdapter;
-  /** For the application module's imports: the injectable logger, the request-context interceptor, process metrics. */
+  /** For the application module's imports: the injectable logger, the request-context guard, process metrics. */
   module: DynamicModule;
   /** For the database module: SQL log lines and the sqlcommenter comment, under the request's id. */
   sql: ReturnType<typeof createSqlInstrumentation>;
