@@ -146,6 +146,44 @@ describe('analyze', () => {
     ]);
     expect(analyze(lines).summary.peakConcurrency).toBe(3);
   });
+
+  it('counts a reused request id as two requests, with or without start lines', () => {
+    const twice: SyntheticRequest[] = [
+      { id: 'reused', startMs: T0, durationMs: 10, queries: [{ query: GET_QUERY, atMs: 2, durationMs: 3 }] },
+      { id: 'reused', startMs: T0 + 50, durationMs: 20, status: 404 },
+    ];
+    for (const startLine of [false, true]) {
+      const analysis = analyze(logOf(twice.map((request) => ({ ...request, startLine }))));
+      expect(analysis.summary.requests).toBe(2);
+      expect(analysis.routes.map((route) => [route.count, route.status])).toEqual([
+        [2, { '2xx': 1, '3xx': 0, '4xx': 1, '5xx': 0 }],
+      ]);
+      expect(analysis.slowestRequests.map((request) => [request.durationMs, request.queryCount])).toEqual([
+        [20, 0],
+        [10, 1],
+      ]);
+    }
+  });
+
+  it('finds the same with start lines (LOG_REQUEST_START=true) as from the finish lines alone', () => {
+    const requests: SyntheticRequest[] = [
+      ...healthyTraffic(20),
+      {
+        id: 'waited',
+        startMs: T0 + 3,
+        durationMs: 45,
+        queries: [{ query: GET_QUERY, atMs: 30, durationMs: 4 }],
+      },
+    ];
+    const withStartLines = analyze(logOf(requests.map((request) => ({ ...request, startLine: true }))));
+    const withoutStartLines = analyze(logOf(requests));
+
+    expect(withoutStartLines).toEqual(withStartLines);
+    expect(withoutStartLines.slowestRequests.find((r) => r.requestId === 'waited')).toMatchObject({
+      waitBeforeFirstQueryMs: 30,
+      startedAt: T0 + 3,
+    });
+  });
 });
 
 describe('the verdict', () => {

@@ -121,7 +121,8 @@ export class LogAnalyzer {
     if (id === undefined) return;
 
     const started = isRequestStarted(line);
-    if (started) this.recent.delete(id);
+    // A second finish line for an id is another request (a client reusing its X-Request-Id).
+    if (started || isRequestFinished(line)) this.recent.delete(id);
     const late = this.recent.get(id);
     if (late !== undefined) {
       if (shape) this.addLateStatement(late, line);
@@ -229,6 +230,9 @@ export class LogAnalyzer {
     const finishedAt = finished ? timeOf(finished) : NaN;
     const durationMs = finished?.duration_ms ?? NaN;
     const status = finished?.status_code ?? NaN;
+    // The service writes no start line unless LOG_REQUEST_START is on: the
+    // finish line says when the request started, duration_ms before it.
+    if (Number.isNaN(request.startedAt)) request.startedAt = finishedAt - durationMs;
     const wait =
       !Number.isNaN(request.startedAt) && request.queryCount > 0
         ? roundMs(Math.max(0, request.firstSent - request.startedAt))

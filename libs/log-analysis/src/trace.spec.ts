@@ -12,6 +12,7 @@ describe('trace', () => {
       route: '/api/v1/todos/:id',
       url: '/api/v1/todos/7',
       startMs: T0 + 10,
+      startLine: true,
       durationMs: 30,
       queries: [
         { query: 'SELECT 1', atMs: 4, durationMs: 6 },
@@ -57,9 +58,25 @@ describe('trace', () => {
     expect(events.map((e) => e.kind)).toEqual(['start', 'sql', 'sql', 'log', 'finish']);
   });
 
-  it('measures from the earliest line when the start line is missing', () => {
-    const cut = lines.filter((l) => !(l.request_id === 'target' && l.message === 'Request started'));
+  it('without a start line (the service’s default), starts duration_ms before the finish line', () => {
+    const withoutStart = lines.filter((l) => l.message !== 'Request started');
+    const timeline = trace(withoutStart, 'target');
+
+    expect(timeline?.startedAt).toBe(new Date(T0 + 10).toISOString());
+    expect(timeline?.events.map((e) => [e.kind, e.offsetMs, e.durationMs, e.message])).toEqual([
+      ['start', 0, undefined, 'Request started'],
+      ['sql', 4, 6, 'Query'],
+      ['sql', 12, 8, 'Query failed'],
+      ['finish', 30, 30, 'Request finished'],
+    ]);
+  });
+
+  it('measures from the earliest line when neither the start nor the finish line is there', () => {
+    const cut = lines.filter(
+      (l) => !(l.request_id === 'target' && (l.message === 'Request started' || l.message === 'Request finished')),
+    );
     expect(trace(cut, 'target')?.events[0]).toMatchObject({ kind: 'sql', offsetMs: 0 });
+    expect(trace(cut, 'target')?.startedAt).toBe(new Date(T0 + 10 + 4 + 6).toISOString());
   });
 
   it('is undefined for an id no line carries', () => {

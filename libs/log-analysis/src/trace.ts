@@ -1,5 +1,5 @@
 import { routeKey } from './analyze';
-import { isRequestFinished, isRequestStarted, isSqlStatement, timeOf, type LogLine } from './log-line';
+import { isRequestFinished, isRequestStarted, isSqlStatement, REQUEST_STARTED, timeOf, type LogLine } from './log-line';
 import { roundMs, sum } from './stats';
 
 export interface TraceEvent {
@@ -33,19 +33,24 @@ export function trace(lines: readonly LogLine[], requestId: string): Trace | und
   if (own.length === 0) return undefined;
   const started = own.find(isRequestStarted);
   const finished = own.find(isRequestFinished);
-  // Without a start line (a window that cut it off), the earliest line stands in for it.
-  const origin = started ?? own.reduce((a, b) => (timeOf(b) < timeOf(a) ? b : a));
-  const originMs = timeOf(origin);
+  // Without a start line (LOG_REQUEST_START off, or a window that cut it off)
+  // the finish line says when the request started; without that either, the
+  // earliest line stands in for it.
+  const earliest = own.reduce((a, b) => (timeOf(b) < timeOf(a) ? b : a));
+  const derivedStartMs =
+    !started && finished?.duration_ms !== undefined ? timeOf(finished) - finished.duration_ms : undefined;
+  const originMs = started ? timeOf(started) : (derivedStartMs ?? timeOf(earliest));
   const sql = own.filter(isSqlStatement);
-  const events = own
-    .map((line) => toEvent(line, originMs))
+  const derivedStart: TraceEvent[] =
+    derivedStartMs === undefined ? [] : [{ kind: 'start', offsetMs: 0, location: 'http', message: REQUEST_STARTED }];
+  const events = [...derivedStart, ...own.map((line) => toEvent(line, originMs))]
     // At equal times the lifecycle order holds: start, work, finish.
     .sort((a, b) => a.offsetMs - b.offsetMs || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
   return {
     requestId,
-    route: routeKey(finished ?? origin),
-    url: origin.url,
-    startedAt: origin.timestamp,
+    route: routeKey(finished ?? started ?? earliest),
+    url: (started ?? earliest).url,
+    startedAt: derivedStartMs === undefined ? (started ?? earliest).timestamp : new Date(derivedStartMs).toISOString(),
     status: finished?.status_code,
     durationMs: finished?.duration_ms,
     sqlMs: roundMs(sum(sql.map((line) => line.duration_ms ?? 0))),
@@ -69,7 +74,7 @@ function toEvent(line: LogLine, originMs: number): TraceEvent {
       errorCode: line.error_code,
     };
   }
-  const offsetMs = timeOf(line) - originMs;
+  const offsetMs = roundMs(Math.max(0, timeOf(line) - originMs));
   if (isRequestStarted(line)) return { ...common, kind: 'start', offsetMs };
   if (isRequestFinished(line)) {
     return {

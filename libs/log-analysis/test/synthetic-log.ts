@@ -13,8 +13,10 @@ export interface SyntheticRequest {
   method?: string;
   route?: string;
   url?: string;
-  /** Epoch milliseconds of the start line. */
+  /** Epoch milliseconds of the request's start. */
   startMs: number;
+  /** Whether the service wrote a start line (LOG_REQUEST_START; off by default, as in the service). */
+  startLine?: boolean;
   durationMs: number;
   status?: number;
   queries?: SyntheticQuery[];
@@ -30,9 +32,9 @@ export function requestLines(request: SyntheticRequest): LogLine[] {
   const context = { ...BASE, request_id: request.id, method, url };
   const at = (ms: number) => new Date(request.startMs + ms).toISOString();
   const status = request.status ?? 200;
-  const lines: LogLine[] = [
-    { ...context, level: 'info', timestamp: at(0), location: 'http', message: 'Request started' },
-  ];
+  const lines: LogLine[] = request.startLine
+    ? [{ ...context, level: 'info', timestamp: at(0), location: 'http', message: 'Request started' }]
+    : [];
   for (const q of request.queries ?? []) {
     lines.push({
       ...context,

@@ -2,9 +2,10 @@ import { ConfigError } from '@app/config';
 import { loadLoggingConfig } from './logging.config';
 
 describe('loadLoggingConfig', () => {
-  it('defaults to info, SQL lines without parameter values, 200 ms slow queries, no CloudWatch, metrics every 10 s', () => {
+  it('defaults to info, no start lines, SQL lines without parameter values, 200 ms slow queries, no CloudWatch, metrics every 10 s', () => {
     expect(loadLoggingConfig({})).toEqual({
       level: 'info',
+      requestStart: false,
       sql: { enabled: true, parameters: false, slowQueryMs: 200 },
       cloudWatch: undefined,
       version: undefined,
@@ -16,6 +17,7 @@ describe('loadLoggingConfig', () => {
     expect(
       loadLoggingConfig({
         LOG_LEVEL: 'debug',
+        LOG_REQUEST_START: 'true',
         LOG_SQL: 'false',
         LOG_SQL_PARAMETERS: 'true',
         SLOW_QUERY_MS: '50',
@@ -26,6 +28,7 @@ describe('loadLoggingConfig', () => {
       }),
     ).toEqual({
       level: 'debug',
+      requestStart: true,
       sql: { enabled: false, parameters: true, slowQueryMs: 50 },
       cloudWatch: { logGroupName: 'taskoverflow', logStreamName: 'task-1' },
       version: 'abc123',
@@ -36,6 +39,7 @@ describe('loadLoggingConfig', () => {
   it.each([
     ['LOG_LEVEL', 'verbose'],
     ['LOG_SQL', 'off'],
+    ['LOG_REQUEST_START', 'yes'],
     ['SLOW_QUERY_MS', 'fast'],
     ['LOG_METRICS_INTERVAL_MS', '-1'],
   ])('rejects %s=%s, naming it', (name, value) => {

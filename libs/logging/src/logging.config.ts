@@ -6,6 +6,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const loggingEnv = {
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // The finish line carries what the start line would (start = timestamp - duration_ms);
+  // the start line is only for requests that never finish (a hang, a crash).
+  LOG_REQUEST_START: boolean().default(false),
   LOG_SQL: boolean().default(true),
   LOG_SQL_PARAMETERS: boolean().default(false),
   SLOW_QUERY_MS: integer(0, 3_600_000).default(200),
@@ -21,6 +24,8 @@ export const LOGGING_VARIABLES = Object.keys(loggingEnv);
 
 export interface LoggingConfig {
   level: LogLevel;
+  /** A "Request started" line for every request, besides its finish line. */
+  requestStart: boolean;
   sql: { enabled: boolean; parameters: boolean; slowQueryMs: number };
   /** Set when the service ships its own logs to CloudWatch Logs. */
   cloudWatch?: { logGroupName: string; logStreamName?: string };
@@ -34,6 +39,7 @@ export function loadLoggingConfig(env: Env): LoggingConfig {
   const vars = parseEnv('logging', loggingEnv, env);
   return {
     level: vars.LOG_LEVEL,
+    requestStart: vars.LOG_REQUEST_START,
     sql: {
       enabled: vars.LOG_SQL,
       parameters: vars.LOG_SQL_PARAMETERS,

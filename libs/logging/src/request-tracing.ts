@@ -22,10 +22,15 @@ const startedAt = new WeakMap<FastifyRequest, number>();
  * must not run first, or its work would happen outside the request's context):
  * cls-rtracer, which carries a RequestContext through every await of the
  * request, then hooks that echo X-Request-Id and write exactly one
- * "Request started" and one "Request finished" line per request, including
- * those that never reach a controller (unknown route, bad JSON, too large).
+ * "Request finished" line per request (and, with `startLine`, one "Request
+ * started" line), including those that never reach a controller (unknown
+ * route, bad JSON, too large).
  */
-export function registerRequestTracing(fastify: FastifyInstance, logger: Logger): void {
+export function registerRequestTracing(
+  fastify: FastifyInstance,
+  logger: Logger,
+  options: { startLine: boolean },
+): void {
   void fastify.register(rTracer.fastifyPlugin, {
     requestIdFactory: (request: FastifyRequest): RequestContext => {
       const traceId = traceIdFrom(request.headers.traceparent);
@@ -43,7 +48,7 @@ export function registerRequestTracing(fastify: FastifyInstance, logger: Logger)
       instance.addHook('onRequest', (request, reply, next) => {
         startedAt.set(request, performance.now());
         void reply.header('X-Request-Id', request.id);
-        logger.info({ location: 'http' }, 'Request started');
+        if (options.startLine) logger.info({ location: 'http' }, 'Request started');
         next();
       });
       instance.addHook('onResponse', (request, reply, next) => {

@@ -34,7 +34,7 @@ export interface Tracing {
  */
 export function createTracing(root: Logger, config: LoggingConfig, adapterOptions: FastifyAdapterOptions): Tracing {
   const adapter = new FastifyAdapter({ ...adapterOptions, genReqId });
-  registerRequestTracing(adapter.getInstance(), root);
+  registerRequestTracing(adapter.getInstance(), root, { startLine: config.requestStart });
   return {
     adapter,
     module: LoggingModule.forRoot(root, config),

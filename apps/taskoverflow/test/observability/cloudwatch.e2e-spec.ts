@@ -34,8 +34,8 @@ describe('CloudWatch Logs shipping', () => {
     const shipped = cloudWatch.messages(GROUP, STREAM).map((message) => JSON.parse(message) as unknown);
     expect(stdout.map((line) => line.message)).toContain('Stopped');
     expect(shipped).toEqual(stdout);
+    // By default a request's lines are its work and its finish line (LOG_REQUEST_START off).
     expect(stdout.filter((line) => line.request_id === 'shipped-1').map((line) => line.message)).toEqual([
-      'Request started',
       'Query',
       'Request finished',
     ]);

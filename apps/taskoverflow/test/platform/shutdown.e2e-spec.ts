@@ -51,6 +51,8 @@ describe('shutdown under load', () => {
   const env = (extra: Record<string, string> = {}) => ({
     DATABASE_URL: workerDatabaseUrl(),
     LOG_SQL: 'false',
+    // Start lines show a request accepted but never finished.
+    LOG_REQUEST_START: 'true',
     ...cloudWatch.shippingEnv(GROUP, STREAM),
     ...extra,
   });
