@@ -113,6 +113,9 @@ const USAGE = `usage: npm run bench -- [options]   (after npm run build)
   --scenarios <a,b>      ${Object.keys(SCENARIOS).join(', ')} (default: all)
   --duration <s>         measured seconds per scenario (default: 10)
   --warmup <s>           seconds of load before measuring (default: 2)
+  --rounds <n>           measure every scenario n times, the configurations taking
+                         turns, and report the median of each figure (peak RSS and
+                         its growth: the largest) (default: 1)
   --connections <n>      concurrent connections (default: 50)
   --capacity-p99 <ms>    also find the most req/s with p99 under <ms> and no errors
   --with-k6-runner       also drive each scenario with the project's k6 runner
@@ -143,6 +146,7 @@ try {
       scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '1' },
       connections: { type: 'string', default: '50' },
       'no-pin': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
@@ -170,6 +174,7 @@ for (const [name, pattern, kind, least] of [
   ['max-rss-mb', NUMBER, 'a number of MB', 'above 0'],
   ['max-rss-growth-mb', NUMBER, 'a number of MB', '0 or more'],
   ['connections', /^\d+$/, 'a whole number', 'above 0'],
+  ['rounds', /^\d+$/, 'a whole number', 'above 0'],
 ]) {
   const value = options[name];
   if (value !== undefined && !(pattern.test(value) && (least === '0 or more' || Number(value) > 0))) {
@@ -208,16 +213,24 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 try {
-  const results = [];
-  for (const config of configs) {
+  const rounds = Number(options.rounds);
+  const measured = [];
+  // The configurations take turns per scenario, so that a drift in the
+  // machine's speed (a noisy neighbour) falls on both sides of a comparison.
+  for (let round = 1; round <= rounds; round++) {
     for (const scenario of scenarios) {
-      await seed(database.url, SCENARIOS[scenario].todos);
-      for (const result of await measure(config, scenario, database)) {
-        results.push(result);
-        console.error(`${config} ${scenario} (${result.generator}): ${result.requests_per_second} req/s`);
+      for (const config of configs) {
+        await seed(database.url, SCENARIOS[scenario].todos);
+        for (const result of await measure(config, scenario, database)) {
+          measured.push(result);
+          console.error(
+            `${rounds > 1 ? `round ${round}: ` : ''}${config} ${scenario} (${result.generator}): ${result.requests_per_second} req/s`,
+          );
+        }
       }
     }
   }
+  const results = rounds > 1 ? medianOfRounds(measured) : measured;
   await report(results);
   if (!withinMemoryBounds(results)) process.exitCode = 1;
 } finally {
@@ -422,6 +435,28 @@ async function runK6Runner(url, configName, scenarioName, serverPid) {
   };
 }
 
+/** One result per configuration, scenario and generator: the median of each figure over the rounds, the largest peak RSS and growth. */
+function medianOfRounds(measured) {
+  const groups = new Map();
+  for (const r of measured) {
+    const key = `${r.config} ${r.scenario} ${r.generator}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((rounds) => {
+    const merged = { ...rounds[0], rounds: rounds.length };
+    for (const [field, value] of Object.entries(rounds[0])) {
+      if (typeof value !== 'number') continue;
+      const values = rounds.map((r) => r[field]).sort((a, b) => a - b);
+      merged[field] = field.startsWith('rss_')
+        ? values.at(-1)
+        : values.length % 2
+          ? values[(values.length - 1) / 2]
+          : Number(((values[values.length / 2 - 1] + values[values.length / 2]) / 2).toFixed(3));
+    }
+    return merged;
+  });
+}
+
 /** The server process and its descendants (cluster workers), from /proc. */
 function processTree(pid) {
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
@@ -547,18 +582,23 @@ async function report(results) {
   for (const result of results) {
     const reference = bare[`${result.scenario} ${result.generator}`];
     if (result.config !== 'bare' && reference) {
-      result.throughput_vs_bare = Number((result.requests_per_second / reference.requests_per_second).toFixed(2));
+      const ratio = (field) => (reference[field] ? Number((result[field] / reference[field]).toFixed(2)) : undefined);
+      result.throughput_vs_bare = ratio('requests_per_second');
+      result.server_cpu_vs_bare = ratio('server_cpu_ms_per_request');
+      result.db_cpu_vs_bare = ratio('db_cpu_ms_per_request');
     }
   }
   if (Object.keys(bare).length) {
     console.table(
       results
         .filter((result) => result.throughput_vs_bare !== undefined)
-        .map(({ config, scenario, generator, throughput_vs_bare }) => ({
+        .map(({ config, scenario, generator, throughput_vs_bare, server_cpu_vs_bare, db_cpu_vs_bare }) => ({
           config,
           scenario,
           generator,
           throughput_vs_bare,
+          server_cpu_vs_bare,
+          db_cpu_vs_bare,
         })),
     );
   }
@@ -570,6 +610,7 @@ async function report(results) {
     pinned: pin,
     connections: Number(options.connections),
     duration_s: Number(options.duration),
+    rounds: Number(options.rounds),
   };
   writeFileSync(file, JSON.stringify({ ...setup, results }, null, 2) + '\n');
   const { renderBenchReport } = await import(BENCH_REPORT);

@@ -32,7 +32,8 @@ describe('npm run bench: the page comparing configurations', () => {
       [
         'bench/run.mjs',
         ...['--configs', 'default,bare', '--scenarios', 'list-100,create-delete'],
-        ...['--duration', '1', '--warmup', '0.5', '--connections', '4', '--no-pin', '--results', results],
+        ...['--duration', '1', '--warmup', '0.5', '--connections', '4', '--no-pin', '--rounds', '2'],
+        ...['--results', results],
       ],
       // On its own throwaway embedded PostgreSQL, as a newcomer runs it, so the database's CPU is measured too.
       { cwd: ROOT, env: withoutDatabase() },
@@ -40,9 +41,26 @@ describe('npm run bench: the page comparing configurations', () => {
     const page = readdirSync(results).find((file) => /^bench-.*\.html$/.test(file));
     expect(page).toBeDefined();
     const json = JSON.parse(readFileSync(path.join(results, page!.replace(/\.html$/, '.json')), 'utf8')) as {
-      results: unknown[];
+      results: {
+        config: string;
+        scenario: string;
+        rounds: number;
+        server_cpu_ms_per_request: number;
+        server_cpu_vs_bare?: number;
+      }[];
     };
+    // Two rounds of each, reported as one median per configuration and scenario, compared with the bare server's.
     expect(json.results).toHaveLength(4);
+    for (const result of json.results) {
+      expect(result.rounds).toBe(2);
+      if (result.config === 'default') {
+        expect(result.server_cpu_vs_bare).toBeCloseTo(
+          result.server_cpu_ms_per_request /
+            json.results.find((r) => r.config === 'bare' && r.scenario === result.scenario)!.server_cpu_ms_per_request,
+          1,
+        );
+      }
+    }
 
     const { browser, page: tab, errors, requests } = await openInChromium(path.join(results, page!));
     try {

@@ -100,6 +100,8 @@ export function drawBenchReport(data: BenchReportData, UPlot: typeof uPlot): voi
     'errors',
     'non_2xx',
     'throughput_vs_bare',
+    'server_cpu_vs_bare',
+    'db_cpu_vs_bare',
   ];
   root.append(
     el('h2', {}, 'Every result'),

@@ -27,6 +27,10 @@ export interface BenchResult {
   db_cpu_ms_per_request?: number;
   rss_mb: number;
   throughput_vs_bare?: number;
+  server_cpu_vs_bare?: number;
+  db_cpu_vs_bare?: number;
+  /** With --rounds: how many runs each figure is the median of. */
+  rounds?: number;
 }
 
 export interface BenchReportData {
