@@ -22,17 +22,24 @@ export function apiTimestampSql(expression: string): string {
 }
 
 /**
- * The cheaper way for rows that pass through Node anyway: PostgreSQL writes
- * every timestamp with its six digits (one to_char, where apiTimestampSql
- * needs two and a CASE), and apiTimestampFromSql drops `.000000`.
+ * The cheaper way for rows that pass through Node anyway: PostgreSQL's own
+ * text of the UTC timestamp (2023-12-04 14:00:00.5, in DateStyle ISO, the
+ * default, which node-postgres relies on too), which apiTimestampFromSql
+ * turns into the API's form. Cheaper for PostgreSQL than to_char, and the
+ * statement (logged with every request) is 40 characters shorter a column.
  */
 export function apiTimestampTextSql(expression: string): string {
-  return `to_char((${expression} AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+  return `(${expression} AT TIME ZONE 'UTC')::text`;
 }
 
-/** A value of apiTimestampTextSql as the API writes it. */
+/** A value of apiTimestampTextSql as the API writes it: 'T' for the space, six digits of a fraction. */
 export function apiTimestampFromSql(text: string): string {
-  return text.endsWith('.000000') ? text.slice(0, -7) : text;
+  const isoDateStyle = text.length >= 19 && text[4] === '-' && text[7] === '-' && text[10] === ' ';
+  if (!isoDateStyle) {
+    throw new Error(`PostgreSQL wrote the timestamp ${JSON.stringify(text)}: its DateStyle must be ISO`);
+  }
+  const iso = `${text.slice(0, 10)}T${text.slice(11)}`;
+  return iso.length === 19 ? iso : iso.padEnd(26, '0');
 }
 
 /** A Date (a TypeORM entity's timestamptz, millisecond precision) as the API writes it. */

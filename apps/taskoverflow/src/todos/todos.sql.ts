@@ -32,9 +32,9 @@ export const TODO_TIMESTAMPS = Object.entries(TodoSchema.properties)
   .map(([field]) => field);
 
 /**
- * The same fields for rows that Node reads one at a time: timestamps with all
- * six fractional digits, a quarter of the SQL text and of PostgreSQL's work
- * per row; todoFromRow trims them to the API's rule.
+ * The same fields for rows that Node reads one at a time: timestamps as
+ * PostgreSQL writes them, a fraction of the SQL text and of PostgreSQL's work
+ * per row; todoFromRow puts them in the API's form.
  */
 export const TODO_ROW_COLUMNS = todoColumns(undefined, apiTimestampTextSql);
 
