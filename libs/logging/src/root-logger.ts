@@ -16,15 +16,26 @@ export interface Logging {
 
 /**
  * The log schema (a contract for Logs Insights queries and tools): one JSON
- * object a line with timestamp, level, location, message, service, version,
- * hostname; during a request also request_id, method, url (and trace_id,
- * handler); errors under `err` with type, message and stack.
+ * object a line with timestamp, level, pid, location, message; during a
+ * request request_id, method, url (and trace_id, handler), otherwise service,
+ * version and hostname; errors under `err` with type, message and stack.
+ *
+ * A request's lines leave out service, version and hostname: they are the
+ * same for every line of a process, which says them on its own lines (start,
+ * Process metrics, stop) and whose log stream names it. Repeated on every
+ * request line they were about a tenth of its bytes (docs/capacity.md).
  */
 export function createLogging(
   config: LoggingConfig,
   destination: DestinationStream = pino.destination({ dest: 1, sync: true }),
 ): Logging {
   const streams: pino.StreamEntry[] = [{ level: config.level, stream: destination }];
+  const processFields = {
+    location: 'app',
+    service: SERVICE_NAME,
+    version: config.version ?? packageVersion(),
+    hostname: hostname(),
+  };
   const cloudWatch = config.cloudWatch && cloudWatchStream(config.cloudWatch);
   if (cloudWatch) streams.push({ level: config.level, stream: cloudWatch });
 
@@ -33,17 +44,16 @@ export function createLogging(
       level: config.level,
       messageKey: 'message',
       errorKey: 'err',
-      base: {
-        service: SERVICE_NAME,
-        version: config.version ?? packageVersion(),
-        hostname: hostname(),
-        // Tells apart the processes of one task when WEB_CONCURRENCY > 1.
-        pid: process.pid,
-      },
+      // Tells apart the processes of one task when WEB_CONCURRENCY > 1.
+      base: { pid: process.pid },
       timestamp: isoTimestampOncePerMillisecond(),
       formatters: { level: (label) => ({ level: label }) },
       // Fields of the log call win over these: `location` here is only the default.
-      mixin: () => ({ location: 'app', ...currentRequestContext() }),
+      mixin: () => {
+        const request = currentRequestContext();
+        // A new object each time: pino merges the call's fields into it.
+        return request ? { location: 'app', ...request } : { ...processFields };
+      },
       serializers: { err: config.sql.parameters ? pino.stdSerializers.err : withoutStatementValues },
     },
     streams.length === 1 ? destination : pino.multistream(streams),

@@ -52,12 +52,21 @@ describe('request tracing in the logs', () => {
       expect(line).toMatchObject({
         timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         level: expect.stringMatching(/^(debug|info|warn|error|fatal)$/),
+        pid: expect.any(Number),
         location: expect.any(String),
         message: expect.any(String),
-        service: 'taskoverflow',
-        version: expect.stringMatching(/^\d+\.\d+\.\d+/),
-        hostname: expect.any(String),
       });
+      // The process's own lines name it; a request's lines name the request instead (the process is the same).
+      const names = ['service', 'version', 'hostname'].filter((field) => field in line);
+      if (line.request_id === undefined) {
+        expect(line).toMatchObject({
+          service: 'taskoverflow',
+          version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+          hostname: expect.any(String),
+        });
+      } else {
+        expect(names).toEqual([]);
+      }
     }
     const locations = new Set(lines.map((line) => line.location));
     for (const location of ['NestFactory', 'RouterExplorer', 'bootstrap', 'http', 'Database', 'Migrations']) {
