@@ -235,7 +235,7 @@ variable "log_level" {
 
 variable "node_options" {
   type        = string
-  description = "NODE_OPTIONS of the service's Node processes. The default caps V8's young generation (8 MB a semi-space), which Node 24 otherwise grows to 32 MB under load: peak RSS of one process 379 -> 281 MB at the same CPU per request (docs/capacity.md). Only V8 and Node flags; empty for Node's own defaults."
+  description = "NODE_OPTIONS of the service's Node processes. The default caps V8's young generation (8 MB a semi-space), which Node 24 otherwise grows to 32 MB under load; with the old generation's growth the service sets itself (twice the live heap), one process peaks at about 190 MB of RSS instead of 380 (docs/capacity.md). Only V8 and Node flags; empty for Node's own defaults."
   default     = "--max-semi-space-size=8"
 
   validation {
