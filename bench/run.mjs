@@ -120,8 +120,8 @@ const USAGE = `usage: npm run bench -- [options]   (after npm run build)
   --capacity-p99 <ms>    also find the most req/s with p99 under <ms> and no errors
   --with-k6-runner       also drive each scenario with the project's k6 runner
   --cpu-prof             write a V8 CPU profile per server process
-  --node-flags <flags>   start the service's node with these flags (space-separated,
-                         e.g. "--max-semi-space-size=8 --heap-growing-percent=100")
+  --node-flags=<flags>   start the service's node with these flags, space-separated
+                         (with "=": --node-flags="--max-semi-space-size=16 --heap-growing-percent=200")
   --results <dir>        where results, logs and the page go (default: bench/results)
   --no-pin               do not pin the server and the load to separate cores
   --max-rss-mb <n>       exit 1 when a service run's peak RSS exceeds <n> MB
@@ -611,6 +611,7 @@ async function report(results) {
     connections: Number(options.connections),
     duration_s: Number(options.duration),
     rounds: Number(options.rounds),
+    node_flags: options['node-flags'],
   };
   writeFileSync(file, JSON.stringify({ ...setup, results }, null, 2) + '\n');
   const { renderBenchReport } = await import(BENCH_REPORT);
