@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
  * 281 MB of RSS under load. At 100 (2×) it peaks at 186–191 MB for about 5%
  * more CPU per request (docs/capacity.md, "Memory").
  */
-export const HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 100;
 
 const FLAG = '--heap-growing-percent';
 

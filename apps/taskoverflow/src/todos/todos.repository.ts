@@ -22,7 +22,7 @@ export type JsonText = string;
  * docs/capacity.md). They still run through TypeORM's query runner, so the
  * SQL log, the request comment and the deadline apply as to every statement.
  */
-export const SELECT_ONE = `SELECT ${TODO_ROW_COLUMNS} FROM "todos" WHERE id = $1`;
+const SELECT_ONE = `SELECT ${TODO_ROW_COLUMNS} FROM "todos" WHERE id = $1`;
 export const INSERT_ONE =
   `INSERT INTO "todos" (title, description, completed, deadline_at) VALUES ($1, $2, $3, $4) ` +
   `RETURNING ${TODO_ROW_COLUMNS}`;
