@@ -14,13 +14,13 @@
 // - service, no trigger: the same with the change-counter trigger disabled,
 //                       which isolates what the list cache's counter costs a write;
 // - bare:               the statements bench/bare-server.mjs sends.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { cpuMilliseconds } from './lib/proc.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const dist = (file) => path.join(ROOT, 'dist', file);
@@ -38,7 +38,6 @@ if (!Number.isInteger(writes) || writes < 1) {
   process.exit(2);
 }
 
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 const BARE_COLUMNS = 'id, title, description, completed, deadline_at, created_at, updated_at';
 const TODO = ['CSSE6400 Clout Assignment', '', false, '2023-12-04T14:00:00Z'];
 const comment = () => `/*request_id='${randomUUID()}'*/ `;
@@ -133,12 +132,6 @@ async function withClient(url, work) {
   } finally {
     await client.end();
   }
-}
-
-function cpuMilliseconds(pid) {
-  // Fields after the command name: utime and stime are the 14th and 15th of /proc/<pid>/stat.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 function round(value) {

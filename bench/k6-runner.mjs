@@ -11,18 +11,18 @@
 //
 // Prints a table and writes bench/results/k6-runner-<time>.json. Its req/s
 // against the service, next to autocannon's: npm run bench -- --with-k6-runner.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { cpuMilliseconds, rssBytes } from './lib/proc.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RUNNER = path.join(ROOT, 'dist/libs/k6-runner/src/cli/k6.js');
 const IDLE = path.join(ROOT, 'bench/k6/idle.js');
 const RESULTS = path.join(ROOT, 'bench/results');
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
 const { values: options } = parseArgs({
   options: {
@@ -33,17 +33,6 @@ const { values: options } = parseArgs({
 });
 const vus = Number(options.vus);
 const seconds = Number(options.seconds);
-
-/** A process's user+system CPU time in ms (all its threads), from /proc. */
-function cpuMilliseconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
-function rssMegabytes(pid) {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Math.round(Number(match?.[1] ?? 0) / 1024);
-}
 
 function run(args) {
   const child = spawn(process.execPath, [RUNNER, 'run', '--no-color', ...args], {
@@ -96,7 +85,7 @@ try {
   let rssMax = 0;
   for (let s = 0; s < seconds; s++) {
     await sleep(1000);
-    rssMax = Math.max(rssMax, rssMegabytes(idle.child.pid));
+    rssMax = Math.max(rssMax, Math.round(rssBytes(idle.child.pid) / 2 ** 20));
   }
   const cpuPerSecond = (cpuMilliseconds(idle.child.pid) - cpuBefore) / seconds;
   idle.child.kill('SIGINT');

@@ -32,6 +32,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { cpuMilliseconds, rssBytes } from './lib/proc.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MAIN = path.join(ROOT, 'dist/apps/taskoverflow/src/main.js');
@@ -44,7 +45,6 @@ const K6_LOAD = path.join(ROOT, 'bench/k6/load.js');
 const K6_RUNNER_WARMUP_S = 10;
 /** Sent on every request and given to the service, when set: see the usage. */
 const API_KEY = process.env.API_KEY || undefined;
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 
 /** Named configurations: how the server is started. */
 const ONE_PROCESS = { WEB_CONCURRENCY: '1' };
@@ -457,20 +457,6 @@ function medianOfRounds(measured) {
   });
 }
 
-/** The server process and its descendants (cluster workers), from /proc. */
-function processTree(pid) {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  return [pid, ...children.flatMap((child) => processTree(Number(child)))];
-}
-
-function cpuMilliseconds(pid) {
-  return processTree(pid).reduce((sum, id) => {
-    // Fields after the command name, which may contain spaces: utime and stime are 14th and 15th.
-    const fields = readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1].split(' ');
-    return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  }, 0);
-}
-
 /** The memory guard (--max-rss-mb, --max-rss-growth-mb): each service run over a bound is named. */
 function withinMemoryBounds(results) {
   const services = results.filter((r) => r.config !== 'bare' && r.generator === 'autocannon');
@@ -512,13 +498,6 @@ function sampleRss(pid) {
       };
     },
   };
-}
-
-function rssBytes(pid) {
-  return processTree(pid).reduce((sum, id) => {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${id}/status`, 'utf8'));
-    return sum + Number(match?.[1] ?? 0) * 1024;
-  }, 0);
 }
 
 async function openDatabase() {

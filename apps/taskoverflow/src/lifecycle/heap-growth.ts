@@ -4,8 +4,9 @@ import { setFlagsFromString } from 'node:v8';
  * How far V8 lets the old generation grow past what survived the last full
  * collection, in percent. V8's own factor is up to 4× when collections are
  * cheap; this service's live heap is about 40 MB, so one process peaked at
- * 281 MB of RSS under load. At 100 (2×) it peaks at 186–191 MB for about 5%
- * more CPU per request (docs/capacity.md, "Memory").
+ * 281 MB of RSS under load. At 100 (2×) it peaks at 186–191 MB, with CPU per
+ * request within the benchmark's noise (docs/capacity.md, "The write path,
+ * memory and log volume").
  */
 const HEAP_GROWING_PERCENT = 100;
 
