@@ -2,12 +2,7 @@ import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit } fro
 import { TypeOrmModule } from '@nestjs/typeorm';
 import * as pg from 'pg';
 import { Client } from 'pg';
-import {
-  DataSource,
-  type DataSourceOptions,
-  type EntitySubscriberInterface,
-  type Logger as TypeOrmLogger,
-} from 'typeorm';
+import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
 import {
   buildDataSourceOptions,
   type ConnectionTarget,
@@ -16,6 +11,7 @@ import {
 } from './data-source-options';
 import type { DatabaseConfig } from './database.config';
 import { runMigrationsUnderLock } from './migration-runner';
+import { StatementRunner } from './statement-runner';
 import { grantPrivileges } from './privileges';
 import { withPasswordRefresh } from './password-source';
 import { withQueryDeadline } from './query-deadline';
@@ -24,9 +20,13 @@ import { waitForDatabase } from './wait-for-database';
 /** Observers of every query (logging, tracing); the database module does not know what they do. */
 export interface DatabaseInstrumentation {
   logger: TypeOrmLogger;
-  subscribers: EntitySubscriberInterface[];
-  /** The node-postgres Client class the pool creates its connections with. */
-  client: typeof Client;
+  /**
+   * The node-postgres Client class the pools create their connections with,
+   * made from the one they would use otherwise: it sees every statement,
+   * sent through TypeORM or straight through the pool, and its outcome
+   * (the query deadline's included).
+   */
+  client: (Base: typeof Client) => typeof Client;
 }
 
 export interface DatabaseModuleOptions {
@@ -56,10 +56,7 @@ class MigrationsOnStartup implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (!this.options.config.runMigrations) return;
-    const dataSource = await openDataSource(
-      dataSourceOptions(this.options, 'migrations'),
-      this.options.instrumentation,
-    );
+    const dataSource = await openDataSource(dataSourceOptions(this.options, 'migrations'));
     const { target, schema } = this.options;
     // With a migrations role of its own, the pool's role has only what the routes need.
     const grantTo = target.kind === 'host' && target.migrations !== undefined ? target.user : undefined;
@@ -91,11 +88,13 @@ export class DatabaseModule {
               retryAttempts: 0,
             };
           },
-          dataSourceFactory: (dataSourceOptions) =>
-            openDataSource(dataSourceOptions as DataSourceOptions, options.instrumentation),
+          dataSourceFactory: (dataSourceOptions) => openDataSource(dataSourceOptions as DataSourceOptions),
         }),
       ],
-      providers: [{ provide: DATABASE_MODULE_OPTIONS, useValue: options }, MigrationsOnStartup],
+      providers: [{ provide: DATABASE_MODULE_OPTIONS, useValue: options }, MigrationsOnStartup, StatementRunner],
+      exports: [StatementRunner],
+      // Like TypeORM's DataSource, the request pool is one for the whole application.
+      global: true,
     };
   }
 }
@@ -110,7 +109,7 @@ function dataSourceOptions(
   { target, config, schema, instrumentation }: DatabaseModuleOptions,
   use: 'requests' | 'migrations',
 ): PostgresConnectionOptions {
-  const client = instrumentation?.client ?? Client;
+  const instrument = instrumentation?.client ?? ((Base: typeof Client) => Base);
   const role = use === 'migrations' ? migrationsTarget(target) : target;
   const base = {
     ...(buildDataSourceOptions(role, config, schema) as PostgresConnectionOptions),
@@ -123,24 +122,18 @@ function dataSourceOptions(
       ...base,
       poolSize: 1,
       applicationName: MIGRATIONS_APPLICATION_NAME,
-      extra: { Client: client },
+      extra: { Client: instrument(Client) },
     };
   }
   return {
     ...base,
     extra: {
-      Client: withQueryDeadline(client, config.queryTimeoutMs),
+      Client: instrument(withQueryDeadline(Client, config.queryTimeoutMs)),
       ...(config.statementTimeoutMs > 0 ? { statement_timeout: config.statementTimeoutMs } : {}),
     },
   };
 }
 
-async function openDataSource(
-  options: DataSourceOptions,
-  instrumentation: DatabaseInstrumentation | undefined,
-): Promise<DataSource> {
-  const dataSource = await new DataSource(options).initialize();
-  // TypeORM builds subscribers from classes; instances with their settings are added here.
-  dataSource.subscribers.push(...(instrumentation?.subscribers ?? []));
-  return dataSource;
+function openDataSource(options: DataSourceOptions): Promise<DataSource> {
+  return new DataSource(options).initialize();
 }

@@ -9,4 +9,5 @@ export * from './password-source';
 export * from './postgres-errors';
 export * from './privileges';
 export * from './query-deadline';
+export * from './statement-runner';
 export * from './wait-for-database';

@@ -1,5 +1,5 @@
+import { StatementRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { CreateTodo, Todo, UpdateTodo } from './dto/todo.schema';
 import { asUtcTimestamp } from './input-timestamp';
 import {
@@ -19,8 +19,8 @@ export type JsonText = string;
  * The single-todo statements, written once: TypeORM's query builder rebuilt
  * and re-escaped them on every request, a fifth of a write's CPU (CPU
  * profile of `npm run bench -- --scenarios create-delete --cpu-prof`,
- * docs/capacity.md). They still run through TypeORM's query runner, so the
- * SQL log, the request comment and the deadline apply as to every statement.
+ * docs/capacity.md). They run on TypeORM's pool through the StatementRunner,
+ * so the SQL log, the request comment and the deadline apply as to every statement.
  */
 const SELECT_ONE = `SELECT ${TODO_ROW_COLUMNS} FROM "todos" WHERE id = $1`;
 export const INSERT_ONE =
@@ -56,15 +56,14 @@ function updateStatement(changed: (typeof UPDATABLE)[number][]): string {
  */
 @Injectable()
 export class TodosRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly statements: StatementRunner) {}
 
   async findOne(id: number): Promise<Todo | undefined> {
-    const rows = await this.dataSource.query<Row[]>(SELECT_ONE, [id]);
-    return first(rows);
+    return first(await this.statements.rows<Row>(SELECT_ONE, [id]));
   }
 
   async insert(todo: CreateTodo): Promise<Todo> {
-    const rows = await this.dataSource.query<Row[]>(INSERT_ONE, [
+    const rows = await this.statements.rows<Row>(INSERT_ONE, [
       todo.title,
       todo.description ?? null,
       todo.completed ?? false,
@@ -79,19 +78,16 @@ export class TodosRepository {
     const values = changed.map((column) =>
       column === 'deadline_at' ? asUtcTimestamp(changes.deadline_at ?? null) : changes[column],
     );
-    // TypeORM answers an UPDATE or DELETE as [rows, affected count].
-    const [rows] = await this.dataSource.query<[Row[], number]>(updateStatement(changed), [id, ...values]);
-    return first(rows);
+    return first(await this.statements.rows<Row>(updateStatement(changed), [id, ...values]));
   }
 
   async delete(id: number): Promise<Todo | undefined> {
-    const [rows] = await this.dataSource.query<[Row[], number]>(DELETE_ONE, [id]);
-    return first(rows);
+    return first(await this.statements.rows<Row>(DELETE_ONE, [id]));
   }
 
   /** The todos' change counter, as text (see the TodosRevision migration). */
   async revision(): Promise<string> {
-    const [row] = await this.dataSource.query<{ revision: string }[]>(SELECT_REVISION);
+    const [row] = await this.statements.rows<{ revision: string }>(SELECT_REVISION);
     return row.revision;
   }
 
@@ -105,7 +101,7 @@ export class TodosRepository {
     cap: number,
   ): Promise<{ body: JsonText; revision: string; nextAfterId?: number }> {
     const { sql, parameters } = listTodos(filter, cap);
-    const [row] = await this.dataSource.query<{ body: JsonText; revision: string; next_after_id: number | null }[]>(
+    const [row] = await this.statements.rows<{ body: JsonText; revision: string; next_after_id: number | null }>(
       sql,
       parameters,
     );
@@ -115,7 +111,7 @@ export class TodosRepository {
   /** One page of the list as JSON text, and the cursor of the next page when more todos match. */
   async renderPage(filter: ListFilter, page: ListPage): Promise<{ body: JsonText; nextAfterId?: number }> {
     const { sql, parameters } = listTodosPage(filter, page);
-    const [row] = await this.dataSource.query<{ body: JsonText; next_after_id: number | null }[]>(sql, parameters);
+    const [row] = await this.statements.rows<{ body: JsonText; next_after_id: number | null }>(sql, parameters);
     return { body: row.body, nextAfterId: row.next_after_id ?? undefined };
   }
 }

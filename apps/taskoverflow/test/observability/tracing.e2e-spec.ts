@@ -314,6 +314,27 @@ describe('request tracing in the logs', () => {
     }
   });
 
+  it('lives through a connection breaking under a statement of a route: that request gets 503, the next one is served', async () => {
+    const created = await request(baseUrl, 'POST', TODOS, { json: { title: 'under a broken connection' } });
+    const locker = new Client({ connectionString: workerDatabaseUrl() });
+    await locker.connect();
+    try {
+      // Hold the table so the request's statement is in flight when its connection breaks.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE todos IN ACCESS EXCLUSIVE MODE');
+      const pending = request(baseUrl, 'GET', `${TODOS}/${created.json.id}`, { headers: { 'x-request-id': 'broken' } });
+      await sleep(200);
+      proxy.cut();
+      proxy.restore();
+      expect((await pending).status).toBe(503);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    expect((await request(baseUrl, 'GET', `${TODOS}/${created.json.id}`)).status).toBe(200);
+    expect(service.child.exitCode).toBeNull();
+  });
+
   it('marks each statement with a sqlcommenter comment naming the request, visible in pg_stat_activity', async () => {
     const locker = new Client({ connectionString: workerDatabaseUrl() });
     // A connection of its own: pg_stat_activity is a snapshot for the length of a transaction.

@@ -4,7 +4,8 @@ import type { Logger as TypeOrmLoggerInterface } from 'typeorm';
 /**
  * TypeORM's own messages (migrations, schema, warnings) in the log schema.
  * Queries are not logged here: TypeORM calls logQuery before a query runs,
- * without its duration; SqlLogSubscriber logs each one when it completes.
+ * without its duration; the traced pg client (traced-client.ts) logs each
+ * one when it completes.
  */
 export class TypeOrmLogger implements TypeOrmLoggerInterface {
   constructor(private readonly logger: Logger) {}

@@ -1,5 +1,5 @@
 import rTracer from 'cls-rtracer';
-import { requestComment } from './request-commenting-client';
+import { requestComment } from './traced-client';
 
 describe('requestComment', () => {
   it('is absent outside a request', () => {
