@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ClientConfig } from 'pg';
 import type { DataSourceOptions, MixedList } from 'typeorm';
+import { SESSION_TIME_ZONE } from './api-timestamp';
 import type { DatabaseConfig, DatabaseTarget, RoleCredentials } from './database.config';
 import type { PasswordSource } from './password-source';
 import type { Privilege } from './privileges';
@@ -52,6 +53,8 @@ export function buildDataSourceOptions(
     ssl: client.ssl as ReturnType<typeof tlsOptions>,
     applicationName: client.application_name,
     poolSize: config.poolSize,
+    // TypeORM has no option of its own for startup parameters: they reach the pg pool this way.
+    extra: { options: client.options },
     entities: schema.entities,
     migrations: schema.migrations,
     migrationsTableName: 'migrations',
@@ -85,6 +88,7 @@ export function buildClientConfig(target: ConnectionTarget, ssl: DatabaseConfig[
         }),
     ssl: tlsOptions(ssl),
     application_name: 'taskoverflow',
+    options: `-c TimeZone=${SESSION_TIME_ZONE}`,
   };
 }
 

@@ -122,12 +122,13 @@ function dataSourceOptions(
       ...base,
       poolSize: 1,
       applicationName: MIGRATIONS_APPLICATION_NAME,
-      extra: { Client: instrument(Client) },
+      extra: { ...(base.extra as object), Client: instrument(Client) },
     };
   }
   return {
     ...base,
     extra: {
+      ...(base.extra as object),
       Client: instrument(withQueryDeadline(Client, config.queryTimeoutMs)),
       ...(config.statementTimeoutMs > 0 ? { statement_timeout: config.statementTimeoutMs } : {}),
     },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { CustomTypesConfig, Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
@@ -23,13 +23,16 @@ export class StatementRunner {
     this.pool = (dataSource.driver as PostgresDriver).master as Pool;
   }
 
-  /** The statement's rows; a connection that cannot be had fails as pg-pool raises it. */
-  async rows<Row extends QueryResultRow>(text: string, values?: unknown[]): Promise<Row[]> {
+  /**
+   * The statement's rows, its values read by `types` (node-postgres' own
+   * parsers by default); a connection that cannot be had fails as pg-pool raises it.
+   */
+  async rows<Row extends QueryResultRow>(text: string, values?: unknown[], types?: CustomTypesConfig): Promise<Row[]> {
     const client: PoolClient = await this.pool.connect();
     // pg-pool listens for a connection's errors only while it is idle; unheard, one would crash the process.
     client.on('error', ignoreWhileCheckedOut);
     try {
-      return (await client.query<Row>(text, values)).rows;
+      return (await client.query<Row>(types ? { text, values, types } : { text, values })).rows;
     } catch (error) {
       throw new QueryFailedError(text, values, error as Error);
     } finally {

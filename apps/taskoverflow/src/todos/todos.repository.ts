@@ -1,4 +1,4 @@
-import { StatementRunner } from '@app/database';
+import { StatementRunner, TIMESTAMPTZ_AS_TEXT } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import type { CreateTodo, Todo, UpdateTodo } from './dto/todo.schema';
 import { asUtcTimestamp } from './input-timestamp';
@@ -22,11 +22,11 @@ export type JsonText = string;
  * docs/capacity.md). They run on TypeORM's pool through the StatementRunner,
  * so the SQL log, the request comment and the deadline apply as to every statement.
  */
-const SELECT_ONE = `SELECT ${TODO_ROW_COLUMNS} FROM "todos" WHERE id = $1`;
+const SELECT_ONE = `SELECT ${TODO_ROW_COLUMNS} FROM todos WHERE id = $1`;
 export const INSERT_ONE =
-  `INSERT INTO "todos" (title, description, completed, deadline_at) VALUES ($1, $2, $3, $4) ` +
+  `INSERT INTO todos (title, description, completed, deadline_at) VALUES ($1, $2, $3, $4) ` +
   `RETURNING ${TODO_ROW_COLUMNS}`;
-export const DELETE_ONE = `DELETE FROM "todos" WHERE id = $1 RETURNING ${TODO_ROW_COLUMNS}`;
+export const DELETE_ONE = `DELETE FROM todos WHERE id = $1 RETURNING ${TODO_ROW_COLUMNS}`;
 
 type Row = Record<string, unknown>;
 const first = (rows: Row[]): Todo | undefined => (rows.length === 0 ? undefined : todoFromRow(rows[0]));
@@ -40,8 +40,8 @@ function updateStatement(changed: (typeof UPDATABLE)[number][]): string {
   const key = changed.join(',');
   let sql = updateStatements.get(key);
   if (sql === undefined) {
-    const assignments = changed.map((column, index) => `"${column}" = $${index + 2}`);
-    sql = `UPDATE "todos" SET ${[...assignments, '"updated_at" = now()'].join(', ')} WHERE id = $1 RETURNING ${TODO_ROW_COLUMNS}`;
+    const assignments = changed.map((column, index) => `${column} = $${index + 2}`);
+    sql = `UPDATE todos SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING ${TODO_ROW_COLUMNS}`;
     updateStatements.set(key, sql);
   }
   return sql;
@@ -59,11 +59,11 @@ export class TodosRepository {
   constructor(private readonly statements: StatementRunner) {}
 
   async findOne(id: number): Promise<Todo | undefined> {
-    return first(await this.statements.rows<Row>(SELECT_ONE, [id]));
+    return first(await this.todoRows(SELECT_ONE, [id]));
   }
 
   async insert(todo: CreateTodo): Promise<Todo> {
-    const rows = await this.statements.rows<Row>(INSERT_ONE, [
+    const rows = await this.todoRows(INSERT_ONE, [
       todo.title,
       todo.description ?? null,
       todo.completed ?? false,
@@ -78,11 +78,16 @@ export class TodosRepository {
     const values = changed.map((column) =>
       column === 'deadline_at' ? asUtcTimestamp(changes.deadline_at ?? null) : changes[column],
     );
-    return first(await this.statements.rows<Row>(updateStatement(changed), [id, ...values]));
+    return first(await this.todoRows(updateStatement(changed), [id, ...values]));
   }
 
   async delete(id: number): Promise<Todo | undefined> {
-    return first(await this.statements.rows<Row>(DELETE_ONE, [id]));
+    return first(await this.todoRows(DELETE_ONE, [id]));
+  }
+
+  /** Rows of TODO_ROW_COLUMNS, for todoFromRow. */
+  private todoRows(sql: string, values: unknown[]): Promise<Row[]> {
+    return this.statements.rows<Row>(sql, values, TIMESTAMPTZ_AS_TEXT);
   }
 
   /** The todos' change counter, as text (see the TodosRevision migration). */

@@ -105,7 +105,7 @@ describe('request tracing in the logs', () => {
         expect(statement).toMatchObject({
           location: 'sql',
           handler: i % 2 ? 'TodosController.list' : 'TodosController.create',
-          query: expect.stringMatching(i % 2 ? /FROM todos/ : /INSERT INTO "todos"/),
+          query: expect.stringMatching(i % 2 ? /FROM todos/ : /^INSERT INTO todos /),
           duration_ms: expect.any(Number),
           parameter_count: i % 2 ? (renders ? 1 : 0) : 4,
         });
@@ -279,7 +279,7 @@ describe('request tracing in the logs', () => {
         err: { type: expect.any(String), message: expect.any(String), stack: expect.stringMatching(/\n\s+at /) },
       });
       // The statement is there, its values are not (LOG_SQL_PARAMETERS is off).
-      expect(error).toMatchObject({ err: { query: expect.stringMatching(/FROM "todos"/) } });
+      expect(error).toMatchObject({ err: { query: expect.stringMatching(/FROM todos WHERE/) } });
       expect(error!.err).not.toHaveProperty('parameters');
       expect(own.find((line) => line.message === 'Request finished')).toMatchObject({
         level: 'error',

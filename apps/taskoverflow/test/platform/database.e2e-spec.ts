@@ -135,3 +135,39 @@ describe('connection pool', () => {
     }
   });
 });
+
+describe('session time zone', () => {
+  it("answers timestamps in UTC whatever the database's default TimeZone, to the microsecond", async () => {
+    const database = `zone_${process.env.JEST_WORKER_ID ?? '1'}`;
+    const url = await freshDatabase(database);
+    const admin = new Client({ connectionString: requiredEnv('TEST_POSTGRES_URL') });
+    await admin.connect();
+    // 13:45 ahead of UTC, and not a whole hour: a timestamp left in it could not pass for UTC.
+    await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(database)} SET TimeZone = 'Pacific/Chatham'`);
+    await admin.end();
+    const t = await startTestApp({ DATABASE_URL: url });
+    try {
+      const deadline = '2023-12-04T14:00:00.123456';
+      const created = await request(t.baseUrl, 'POST', '/api/v1/todos', {
+        json: { title: 'zone', deadline_at: deadline },
+      });
+      expect(created.status).toBe(201);
+      const read = await request(t.baseUrl, 'GET', `/api/v1/todos/${created.json.id}`);
+      expect(read.json.deadline_at).toBe(deadline);
+      const list = await request(t.baseUrl, 'GET', '/api/v1/todos');
+      expect(list.json[0].deadline_at).toBe(deadline);
+      const createdAt = Date.parse(`${read.json.created_at}Z`);
+      expect(Math.abs(createdAt - Date.now())).toBeLessThan(60_000);
+      // The pool's sessions are in UTC; a client without the service's settings is not.
+      const [{ zone }] = await t.dataSource.query('SELECT current_setting($$TimeZone$$) AS zone');
+      expect(zone).toBe('UTC');
+      const plain = new Client({ connectionString: url });
+      await plain.connect();
+      const { rows } = await plain.query('SHOW TimeZone');
+      await plain.end();
+      expect(rows[0].TimeZone).toBe('Pacific/Chatham');
+    } finally {
+      await t.close();
+    }
+  });
+});
