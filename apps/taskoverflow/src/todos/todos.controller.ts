@@ -193,9 +193,15 @@ function sendList(list: TodoList, request: FastifyRequest, reply: FastifyReply):
   return reply.header('content-type', JSON_CONTENT_TYPE).send(list.body);
 }
 
-/** The request's path, without its query or a trailing slash. */
+/**
+ * The request's path, without its query or a trailing slash. Cut from the
+ * text: parsing it as a URL was a hundredth of a create's CPU, and the router
+ * has matched it as it is.
+ */
 function requestPath(requestUrl: string): string {
-  return new URL(requestUrl, 'http://localhost').pathname.replace(/\/$/, '');
+  const query = requestUrl.indexOf('?');
+  const path = query === -1 ? requestUrl : requestUrl.slice(0, query);
+  return path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
 /** The request's own path and query with the next cursor, as a relative reference. */

@@ -37,7 +37,7 @@ describe('todos API', () => {
     });
 
     it('names the new todo in a Location header that reads it back', async () => {
-      for (const path of [TODOS, `${TODOS}/`]) {
+      for (const path of [TODOS, `${TODOS}/`, `${TODOS}?from=test`, `${TODOS}/?from=test`]) {
         const response = await call('POST', path, { title: 'Located' });
         expect(response.status).toBe(201);
         expect(response.headers.get('location')).toBe(`${TODOS}/${response.json.id}`);

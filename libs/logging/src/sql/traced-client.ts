@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Client, QueryConfig } from 'pg';
 import type { LoggingConfig } from '../logging.config';
-import { currentRequestContext, type RequestContext } from '../request-context';
+import { currentRequestContext } from '../request-context';
 import { roundMs } from '../round-ms';
 
-/** Each request's comment, built once however many statements it sends. */
-const comments = new WeakMap<RequestContext, string>();
+/** Request ids that URL-encoding leaves as they are: every UUID and most callers' ids. */
+const URL_SAFE = /^[A-Za-z0-9._-]+$/;
 
 /**
  * A sqlcommenter-style comment (https://google.github.io/sqlcommenter/) naming
@@ -14,14 +14,13 @@ const comments = new WeakMap<RequestContext, string>();
  * last as sqlcommenter has it: pg_stat_activity keeps only the first
  * track_activity_query_size bytes (1 KiB by default), and the list query is longer.
  */
-export function requestComment(context = currentRequestContext()): string | undefined {
+export function requestComment(): string | undefined {
+  const context = currentRequestContext();
   if (context === undefined) return undefined;
-  let comment = comments.get(context);
-  if (comment === undefined) {
-    comment = `/*request_id='${encodeURIComponent(context.request_id).replaceAll("'", "\\'")}'*/`;
-    comments.set(context, comment);
-  }
-  return comment;
+  const id = context.request_id;
+  // Built per statement: remembering it per request in a WeakMap cost more than this.
+  const value = URL_SAFE.test(id) ? id : encodeURIComponent(id).replaceAll("'", "\\'");
+  return `/*request_id='${value}'*/`;
 }
 
 type SqlLogOptions = LoggingConfig['sql'];
