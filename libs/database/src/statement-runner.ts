@@ -9,9 +9,9 @@ const ignoreWhileCheckedOut = (): void => undefined;
 /**
  * Runs hand-written statements on the request pool (TypeORM's, with its
  * connections' settings, deadline and tracing), without TypeORM's query
- * runner: for a single-row read that runner (a query-runner object, the
- * subscriber broadcasts, its result wrapping) was a twentieth of the
- * service's CPU per request (docs/capacity.md). A failed statement is
+ * runner: for a single-row read that runner (a query-runner object per
+ * statement, its event broadcasts, its result wrapping) was a twentieth of
+ * the service's CPU per request (docs/capacity.md). A failed statement is
  * raised as TypeORM's QueryFailedError, so it is told apart
  * (postgres-errors.ts) and answered exactly like one sent through TypeORM.
  */
@@ -32,7 +32,8 @@ export class StatementRunner {
     // pg-pool listens for a connection's errors only while it is idle; unheard, one would crash the process.
     client.on('error', ignoreWhileCheckedOut);
     try {
-      return (await client.query<Row>(types ? { text, values, types } : { text, values })).rows;
+      // The plain form unless needed: node-postgres copies a query object property by property.
+      return (await (types ? client.query<Row>({ text, values, types }) : client.query<Row>(text, values))).rows;
     } catch (error) {
       throw new QueryFailedError(text, values, error as Error);
     } finally {
