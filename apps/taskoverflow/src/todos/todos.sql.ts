@@ -17,11 +17,11 @@ const isTimestamp = (schema: object) => 'pattern' in schema && schema.pattern ==
  * Todo schema: the column names are the schema's field names, and the
  * timestamps are written by the API's rule.
  */
-export function todoColumns(table?: string, timestamp: (column: string) => string = apiTimestampSql): string {
+export function todoColumns(table?: string): string {
   return Object.entries(TodoSchema.properties)
     .map(([field, schema]) => {
       const column = table === undefined ? `"${field}"` : `${table}."${field}"`;
-      return isTimestamp(schema) ? `${timestamp(column)} AS "${field}"` : column;
+      return isTimestamp(schema) ? `${apiTimestampSql(column)} AS "${field}"` : column;
     })
     .join(', ');
 }
