@@ -39,11 +39,10 @@ export function tracedClient(Base: typeof Client, logger: Logger, options: SqlLo
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the client as `this`
   const query = Base.prototype.query as (this: Client, ...args: unknown[]) => unknown;
   TracedClient.prototype.query = function (this: Client, config: unknown, ...rest: unknown[]) {
-    const comment = requestComment();
     const text = typeof config === 'string' ? config : (config as QueryConfig | undefined)?.text;
     if (text === undefined) return query.call(this, config, ...rest);
     const startedAt = performance.now();
-    const result = query.call(this, withComment(config, text, comment), ...rest);
+    const result = query.call(this, withComment(config, text, requestComment()), ...rest);
     // The promise form (TypeORM's, the statement runner's) is logged; pg-pool's
     // callback form and submittables (cursors, streams) pass with the comment only.
     if (typeof (result as Promise<unknown> | undefined)?.then !== 'function') return result;
